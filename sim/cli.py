@@ -1,0 +1,81 @@
+"""The ``qgeo`` command line: one sub-command per module in :mod:`sim.commands`.
+
+Each command module defines ``register(subparsers)``, which adds its parser and
+sets ``handler`` (a function of the parsed arguments returning an exit code).
+Errors a user can fix (bad files, keys, values) are raised as
+:class:`sim.errors.UserError` subclasses and printed without a traceback, with
+exit code 2, as are usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from sim.errors import UserError
+
+COMMAND_MODULES: tuple[str, ...] = ()
+"""Modules of sim.commands, in the order their commands are listed in --help."""
+
+
+def package_version() -> str:
+    """Installed version of qgeo.
+
+    Returns:
+        The version string, or ``"unknown"`` when running from an uninstalled tree.
+    """
+    try:
+        return version("qgeo")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every registered command.
+
+    Returns:
+        The parser.
+    """
+    parser = argparse.ArgumentParser(
+        prog="qgeo",
+        description="Agent-based simulator of international quantum-technology partnerships.",
+        epilog="Example: qgeo run scenarios/baseline.toml --replications 10 --out runs/baseline",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"qgeo {package_version()}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"sim.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Args:
+        argv: Arguments (default ``sys.argv[1:]``).
+
+    Returns:
+        Exit code: 0 on success, 2 on a usage or input error, 130 when interrupted.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except UserError as error:
+        print(f"qgeo {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"qgeo {args.command}: interrupted; finished results are kept "
+              "(re-run with --resume to continue)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

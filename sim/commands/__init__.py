@@ -1,0 +1,1 @@
+"""Sub-commands of the ``qgeo`` command line, one module each (see :mod:`sim.cli`)."""

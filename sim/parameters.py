@@ -1,0 +1,133 @@
+"""The model's parameters: unit, valid range and meaning of each.
+
+Defaults live in one place only, the signature of
+:class:`sim.model.QuantumWorld`; :func:`defaults` reads them from there. This
+table adds what a signature cannot say (unit, range, meaning), and is what
+scenario files, experiments and the explorer validate against.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sim.errors import UserError
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """Unit, range and meaning of one numeric model parameter.
+
+    Attributes:
+        unit: Unit of the value.
+        low: Smallest valid value (inclusive).
+        high: Largest valid value (inclusive).
+        doc: One-line meaning.
+        integer: Whether the value must be a whole number.
+    """
+
+    unit: str
+    low: float
+    high: float
+    doc: str
+    integer: bool = False
+
+
+PARAMETERS: dict[str, ParamSpec] = {
+    "openness_weight": ParamSpec("utility per unit openness", 0.0, 20.0,
+                                 "weight second-wave countries put on a partner's openness"),
+    "cost_weight": ParamSpec("utility per unit relative cost", 0.0, 20.0,
+                             "weight on what a partnership costs relative to own spending"),
+    "dependence_weight": ParamSpec("utility per unit risk", 0.0, 20.0,
+                                   "weight on dependence risk and on portfolio concentration"),
+    "alignment_weight": ParamSpec("utility per unit distance", 0.0, 20.0,
+                                  "weight on geopolitical distance to a partner"),
+    "tie_weight": ParamSpec("utility per unit tie strength", 0.0, 20.0,
+                            "weight on prior ties (alliances, agreements, nuclear/energy ties)"),
+    "build_weight": ParamSpec("utility per log unit", 0.0, 20.0,
+                              "weight of own programme scale in the value of building domestically"),
+    "choice_temperature": ParamSpec("utility", 0.0, 10.0,
+                                    "scale of the Gumbel taste shocks (noise of the choice)"),
+    "switching_cost": ParamSpec("utility per squared weight change", 0.0, 50.0,
+                                "inertia of existing ties (quadratic cost of changing a portfolio)"),
+    "build_threshold_usd": ParamSpec("USD per year", 1e5, 1e11,
+                                     "efficiency-weighted spending at which building domestically "
+                                     "has zero utility"),
+    "partnership_overhead_usd": ParamSpec("USD per year", 1e4, 1e10,
+                                          "spending needed to sustain one partnership"),
+    "max_partners": ParamSpec("partners", 1, 20, "most partners any second-wave country keeps",
+                              integer=True),
+    "min_tie_weight": ParamSpec("portfolio share", 0.0, 0.5,
+                                "smallest portfolio weight that counts as a partnership"),
+    "disbursement_rate": ParamSpec("per year", 0.01, 1.0,
+                                   "speed at which spending closes the gap to the disbursable budget"),
+    "depreciation": ParamSpec("per year", 0.0, 1.0, "obsolescence rate of the capability stock"),
+    "transfer_gain": ParamSpec("dimensionless", 0.0, 5.0,
+                               "extra yield of partnering with a partner ahead of you, per log "
+                               "capability ratio"),
+    "absorptive_half": ParamSpec("capability units", 1e-4, 100.0,
+                                 "capability at which half of a transfer is absorbed"),
+    "capability_years": ParamSpec("years", 0.0, 50.0,
+                                  "years of current spending that make up the initial stock"),
+    "provider_adaptation": ParamSpec("per year", 0.0, 1.0,
+                                     "how fast providers adjust openness and price to market share"),
+    "control_response": ParamSpec("stringency per unit share", 0.0, 100.0,
+                                  "how far leaders tighten controls per unit of rivals' share gain"),
+    "denial_response": ParamSpec("budget growth per year per unit denial", 0.0, 2.0,
+                                 "budget growth of countries denied technology"),
+    "budget_volatility": ParamSpec("log-points per year", 0.0, 1.0,
+                                   "standard deviation of yearly announced-budget shocks"),
+    "leader_stringency": ParamSpec("index 0-1", 0.0, 1.0,
+                                   "if set, leaders' export-control stringency toward non-allies "
+                                   "at the start (otherwise the data's)"),
+    "steps": ParamSpec("years", 1, 1000, "horizon: number of yearly steps", integer=True),
+    "n_countries": ParamSpec("countries", 2, 1_000_000,
+                             "if set, a synthetic world of this many countries", integer=True),
+}
+"""Every numeric keyword parameter of :class:`sim.model.QuantumWorld`."""
+
+
+class ParameterError(UserError, ValueError):
+    """A parameter value that is not valid."""
+
+
+def defaults() -> dict[str, Any]:
+    """Return each parameter's default, read from the model's signature.
+
+    Returns:
+        Mapping from parameter name to default value.
+    """
+    from sim.model import QuantumWorld
+
+    signature = inspect.signature(QuantumWorld.__init__)
+    return {name: signature.parameters[name].default for name in PARAMETERS}
+
+
+def check_parameter(name: str, value: Any) -> float | int | None:
+    """Validate one parameter value against its spec.
+
+    Args:
+        name: Parameter name (a key of :data:`PARAMETERS`).
+        value: The value; None is allowed for optional parameters whose default is None.
+
+    Returns:
+        The value as int or float (or None).
+
+    Raises:
+        ParameterError: Naming the parameter, the expected range and what was found.
+    """
+    spec = PARAMETERS[name]
+    if value is None and defaults()[name] is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ParameterError(f"parameter '{name}' expected a number ({spec.unit}), found {value!r}")
+    if spec.integer and int(value) != value:
+        raise ParameterError(f"parameter '{name}' expected a whole number, found {value!r}")
+    if not spec.low <= value <= spec.high:
+        raise ParameterError(
+            f"parameter '{name}' expected a value in [{spec.low:g}, {spec.high:g}] ({spec.unit}), "
+            f"found {value!r}"
+        )
+    return int(value) if spec.integer else float(value)
