@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 class UserError(Exception):
-    """Bad input from a user: a file, key or value. The message says where, what was
-    expected and what was found.
+    """Bad input from a user: a file, key or value.
+
+    The message says where, what was expected and what was found.
     """
