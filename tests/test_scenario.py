@@ -1,0 +1,220 @@
+"""Scenario files: resolution (extends, --set, overrides) and every class of bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.data import BASE_YEAR, load_world
+from sim.parameters import PARAMETERS
+from sim.scenario import (
+    SCENARIO_DIR,
+    Scenario,
+    ScenarioError,
+    find_scenario,
+    load_scenario,
+    shipped_scenarios,
+)
+from sim.seeds import derive_seeds
+
+EXPORT_EVENT = """
+[[events]]
+year = 2027
+kind = "export_controls"
+actors = ["USA"]
+stringency = 0.9
+"""
+
+
+def error_of(*args, **kwargs) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(*args, **kwargs)
+    return str(info.value)
+
+
+def test_find_scenario_by_name_with_or_without_suffix():
+    assert find_scenario("baseline") == SCENARIO_DIR / "baseline.toml"
+    assert find_scenario("baseline.toml") == SCENARIO_DIR / "baseline.toml"
+
+
+def test_every_shipped_scenario_loads_and_asks_a_question():
+    names = {path.stem for path in shipped_scenarios()}
+    assert {"baseline", "export_controls", "open_leaders", "sanctions_tightened", "dependence_averse",
+            "rosatom_breakthrough"} <= names
+    for path in shipped_scenarios():
+        scenario = load_scenario(path)
+        assert scenario.name == path.stem
+        assert scenario.description.rstrip().endswith("?"), path
+        assert scenario.source == path
+
+
+def test_extends_merges_params_countries_and_appends_events(write_scenario):
+    parent = write_scenario(
+        'name = "parent"\nsteps = 10\n[params]\ncost_weight = 3.0\nopenness_weight = 4.0\n'
+        '[countries.VNM]\nbudget_usd = 2e7\n' + EXPORT_EVENT, name="parent.toml")
+    child = write_scenario(
+        f'extends = "{parent.name}"\nname = "child"\n[params]\ncost_weight = 5.0\n'
+        '[countries.VNM]\ndependence_aversion = 3.0\n'
+        '[[events]]\nyear = 2030\nkind = "breakthrough"\nactors = ["RUS"]\ncapability_gain = 0.5\n',
+        name="child.toml", extends=False)
+    scenario = load_scenario(child)
+    assert scenario.name == "child"
+    assert scenario.steps == 10
+    assert scenario.params == {"cost_weight": 5.0, "openness_weight": 4.0}
+    assert scenario.countries == {"VNM": {"budget_usd": 2e7, "dependence_aversion": 3.0}}
+    assert [event["kind"] for event in scenario.events] == ["export_controls", "breakthrough"]
+
+
+def test_end_year_gives_steps_and_child_horizon_replaces_parent(write_scenario):
+    assert load_scenario(write_scenario("end_year = 2040\n")).steps == 2040 - BASE_YEAR
+    assert load_scenario(write_scenario("steps = 7\n")).steps == 7
+    assert load_scenario("baseline", ["end_year=2030"]).steps == 2030 - BASE_YEAR
+
+
+def test_sets_and_overrides_apply_in_order(write_scenario):
+    path = write_scenario(EXPORT_EVENT)
+    scenario = load_scenario(
+        path,
+        ["params.cost_weight=4.5", "countries.EGY.openness=0.25", "events[0].stringency=0.3",
+         'name="tight"', "steps=12", "replications=3"],
+        overrides={"params.cost_weight": 6.0, "seed": 7},
+    )
+    assert scenario.params["cost_weight"] == 6.0
+    assert scenario.countries["EGY"] == {"openness": 0.25}
+    assert scenario.events[0]["stringency"] == 0.3
+    assert (scenario.name, scenario.steps, scenario.replications, scenario.seed) == ("tight", 12, 3, 7)
+
+
+def test_model_kwargs_build_the_model_and_seeds_derive_from_root():
+    from sim import QuantumWorld
+
+    scenario = load_scenario("baseline", ["steps=3", "params.max_partners=2", "countries.VNM.budget_usd=5e7"])
+    kwargs = scenario.model_kwargs()
+    assert kwargs["steps"] == 3 and kwargs["max_partners"] == 2
+    model = QuantumWorld(**kwargs, seed=1)
+    assert model.horizon == 3
+    assert model.params["max_partners"] == 2
+    assert scenario.replication_seeds() == derive_seeds(scenario.seed, scenario.replications)
+
+
+def test_digest_is_stable_and_tracks_content(write_scenario):
+    a = load_scenario("baseline")
+    assert a.digest() == load_scenario(SCENARIO_DIR / "baseline.toml").digest()
+    assert a.digest() != load_scenario("baseline", ["params.cost_weight=2.75"]).digest()
+    assert a.digest() != load_scenario("baseline", ["seed=1"]).digest()
+    round_trip = Scenario(**{**a.to_toml_dict(), "source": None})
+    assert round_trip.digest() == a.digest()
+
+
+def test_scenario_object_forbids_extra_keys():
+    values = load_scenario("baseline").to_toml_dict()
+    with pytest.raises(ValueError, match="extra"):
+        Scenario(**values, colour="red")
+
+
+# ----------------------------------------------------------------------------- error classes
+def test_toml_syntax_error_names_file_and_line(write_scenario):
+    path = write_scenario('name = "x"\nseed = = 3\n', extends=False)
+    message = error_of(path)
+    assert path.name in message and "not valid TOML" in message and "line 2" in message
+
+
+def test_unknown_top_level_key_suggests_nearest(write_scenario):
+    message = error_of(write_scenario("replicatons = 3\n"))
+    assert "test.toml" in message and "unknown key 'replicatons'" in message
+    assert "did you mean 'replications'" in message
+
+
+def test_misspelled_parameter_suggests_nearest(write_scenario):
+    message = error_of(write_scenario("[params]\ncost_wieght = 2.0\n"))
+    assert "test.toml" in message and "params.cost_wieght" in message
+    assert "expected a model parameter" in message and "did you mean 'cost_weight'" in message
+
+
+def test_parameter_out_of_range(write_scenario):
+    high = PARAMETERS["cost_weight"].high
+    message = error_of(write_scenario(f"[params]\ncost_weight = {high * 10}\n"))
+    assert "test.toml" in message and "params.cost_weight" in message
+    assert f"{high:g}]" in message and f"found {high * 10}" in message
+
+
+@pytest.mark.parametrize(("body", "key_path", "expected", "found"), [
+    ('seed = "abc"\n', "seed", "an integer", "'abc'"),
+    ("replications = 2.5\n", "replications", "an integer", "2.5"),
+    ('[params]\ncost_weight = "high"\n', "params.cost_weight", "a number", "'high'"),
+    ("[countries.VNM]\nbudget_usd = true\n", "countries.VNM.budget_usd", "a number", "True"),
+    ("params = 3\n", "params", "a table", "3"),
+])
+def test_wrong_type(write_scenario, body, key_path, expected, found):
+    message = error_of(write_scenario(body))
+    assert "test.toml" in message and key_path in message
+    assert f"expected {expected}" in message and f"found {found}" in message
+
+
+def test_misspelled_iso3_in_countries(write_scenario):
+    message = error_of(write_scenario("[countries.VNN]\ndependence_aversion = 3.0\n"))
+    assert "test.toml" in message and "countries.VNN" in message and "did you mean 'VNM'" in message
+
+
+def test_misspelled_iso3_in_event_actors(write_scenario):
+    message = error_of(write_scenario(EXPORT_EVENT.replace('["USA"]', '["USA", "RUSS"]')))
+    assert "test.toml" in message and "events[0]" in message and "'actors'" in message
+    assert "'RUSS'" in message and "did you mean 'RUS'" in message
+
+
+def test_unknown_attribute(write_scenario):
+    message = error_of(write_scenario("[countries.VNM]\ndependence_aversio = 3.0\n"))
+    assert "countries.VNM.dependence_aversio" in message and "did you mean 'dependence_aversion'" in message
+
+
+def test_unknown_event_kind(write_scenario):
+    message = error_of(write_scenario(EXPORT_EVENT.replace('"export_controls"', '"export_control"')))
+    assert "test.toml" in message and "events[0]" in message and "'kind'" in message
+    assert "did you mean 'export_controls'" in message
+
+
+def test_event_year_outside_horizon(write_scenario):
+    world = load_world()
+    message = error_of(write_scenario("steps = 5\n" + EXPORT_EVENT.replace("2027", "2035")))
+    assert "events[0]" in message and "'year'" in message
+    assert f"{world.base_year}-{world.base_year + 4}" in message and "found 2035" in message
+
+
+def test_event_value_out_of_range(write_scenario):
+    message = error_of(write_scenario(EXPORT_EVENT.replace("0.9", "1.5")))
+    assert "events[0]" in message and "'stringency'" in message and "found 1.5" in message
+
+
+@pytest.mark.parametrize(("sets", "fragment"), [
+    (["params.cost_weight"], "expected key=value"),
+    (["=3"], "expected key=value"),
+    (["foo.bar=1"], "key 'foo.bar'"),
+    (["cost_weight=2"], "did you mean 'params.cost_weight'"),
+    (["events[3].stringency=0.5"], "events[3]: expected an index below 0"),
+])
+def test_bad_set_syntax(sets, fragment):
+    message = error_of("baseline", sets)
+    assert fragment in message and "--set" in message
+
+
+def test_bad_set_value_names_the_set():
+    message = error_of("baseline", ["params.choice_temperatur=0.3"])
+    assert "--set params.choice_temperatur=0.3" in message and "did you mean 'choice_temperature'" in message
+
+
+def test_extends_cycle(write_scenario):
+    write_scenario('extends = "b.toml"\n', name="a.toml", extends=False)
+    b = write_scenario('extends = "a.toml"\n', name="b.toml", extends=False)
+    message = error_of(b)
+    assert "cycle" in message and "a.toml" in message and "b.toml" in message
+
+
+def test_extends_missing_file(write_scenario):
+    write_scenario('name = "base"\n', name="base.toml")
+    message = error_of(write_scenario('extends = "bsae.toml"\n', extends=False))
+    assert "test.toml" in message and "'bsae.toml'" in message and "does not exist" in message
+    assert "did you mean 'base.toml'" in message
+
+
+def test_unknown_scenario_name():
+    message = error_of("baselin")
+    assert "'baselin'" in message and "did you mean 'baseline'" in message
