@@ -1,23 +1,72 @@
 """Run one replication of a scenario and return its tidy data.
 
-:func:`run_replication` is a top-level function of plain, picklable arguments,
-so process pools (which ``import mesa`` forces to the "spawn" start method) and
-Dask workers can call it directly.
+:func:`simulate` and :func:`run_replication` are top-level functions of plain,
+picklable arguments, so process pools (which ``import mesa`` forces to the
+"spawn" start method) and Dask workers can call them directly.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from sim.model import QuantumWorld
+from sim.network import partnership_graph
 from sim.results import agent_frame, model_frame
 from sim.scenario import Scenario
+
+EDGE_COLUMNS: tuple[str, ...] = ("step", "year", "provider", "receiver", "weight")
+"""Columns of the partnership records (before ``replication`` and ``seed``)."""
+
+
+@dataclass(frozen=True)
+class ReplicationData:
+    """Tidy data of one replication; every frame starts with columns ``replication`` and ``seed``.
+
+    Attributes:
+        model: Model-level outcomes, one row per step (0 = construction).
+        agents: Per-country records, one row per step and country (None if not collected).
+        edges: Partnerships, one row per step, provider and receiver, with the portfolio ``weight``.
+    """
+
+    model: pd.DataFrame
+    agents: pd.DataFrame | None
+    edges: pd.DataFrame
+
+
+def simulate(
+    scenario: Scenario, seed: int, *, collect_agents: bool = True, replication: int = 0
+) -> ReplicationData:
+    """Build the scenario's model with ``seed``, run it to its horizon and collect all its data.
+
+    Args:
+        scenario: The resolved scenario.
+        seed: The replication's seed (usually ``scenario.replication_seeds()[replication]``).
+        collect_agents: Whether to record per-country data.
+        replication: The replication's index, written into the frames.
+
+    Returns:
+        The model-level, agent-level and partnership data.
+    """
+    model = QuantumWorld(**scenario.model_kwargs(), seed=seed, collect_agents=collect_agents)
+    edges = [_edges(model)]
+    while model.running:
+        model.step()
+        edges.append(_edges(model))
+    frames = [model_frame(model), agent_frame(model) if collect_agents else None, pd.concat(edges)]
+    for frame in frames:
+        if frame is not None:
+            frame.reset_index(drop=True, inplace=True)
+            frame.insert(0, "seed", seed)
+            frame.insert(0, "replication", replication)
+    return ReplicationData(*frames)
 
 
 def run_replication(
     scenario: Scenario, seed: int, *, collect_agents: bool = True, replication: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Build the scenario's model with ``seed``, run it to its horizon and collect its data.
+    """Run one replication and return its model- and agent-level data.
 
     Args:
         scenario: The resolved scenario.
@@ -30,12 +79,15 @@ def run_replication(
         agent-level frame (one row per step and country, or None without ``collect_agents``),
         each with leading columns ``replication`` and ``seed``.
     """
-    model = QuantumWorld(**scenario.model_kwargs(), seed=seed, collect_agents=collect_agents)
-    while model.running:
-        model.step()
-    frames = [model_frame(model), agent_frame(model) if collect_agents else None]
-    for frame in frames:
-        if frame is not None:
-            frame.insert(0, "seed", seed)
-            frame.insert(0, "replication", replication)
-    return frames[0], frames[1]
+    data = simulate(scenario, seed, collect_agents=collect_agents, replication=replication)
+    return data.model, data.agents
+
+
+def _edges(model: QuantumWorld) -> pd.DataFrame:
+    """The current partnerships as rows of :data:`EDGE_COLUMNS`."""
+    rows = [
+        (model.steps, model.year, provider, receiver, weight)
+        for provider, receiver, weight in partnership_graph(model).edges(data="weight")
+    ]
+    frame = pd.DataFrame(rows, columns=list(EDGE_COLUMNS))
+    return frame.astype({"step": "int64", "year": "int64", "weight": "float64"})

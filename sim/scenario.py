@@ -141,6 +141,15 @@ class Scenario(pydantic.BaseModel):
         """
         return derive_seeds(self.seed, self.replications)
 
+    def effective_params(self) -> dict[str, float | int]:
+        """Every numeric model parameter's value in this scenario: its own, else the model's default.
+
+        Returns:
+            Parameter -> value (parameters whose default is None and that are not set are left out).
+        """
+        merged = {**defaults(), **self.params, "steps": self.steps}
+        return {name: value for name, value in merged.items() if value is not None}
+
     def digest(self) -> str:
         """Stable SHA-256 of what determines the results.
 
@@ -153,9 +162,7 @@ class Scenario(pydantic.BaseModel):
         """
         content = self.to_toml_dict()
         content.pop("data", None)
-        content["effective_params"] = {
-            name: value for name, value in {**defaults(), **self.params}.items() if value is not None
-        }
+        content["effective_params"] = self.effective_params()
         content["data_sha256"] = data_digest(self.data)
         text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -175,6 +182,33 @@ class Scenario(pydantic.BaseModel):
         out["countries"] = {code: dict(values) for code, values in self.countries.items()}
         out["events"] = [dict(event) for event in self.events]
         return out
+
+    def to_toml(self) -> str:
+        """The resolved scenario as TOML text that :func:`load_scenario` reads back unchanged.
+
+        Returns:
+            The TOML document.
+        """
+        content = self.to_toml_dict()
+        scalars = ("name", "description", "data", "steps", "seed", "replications")
+        lines = [f"{key} = {_toml_value(content[key])}" for key in scalars if key in content]
+        lines += ["", "[params]"] + [f"{k} = {_toml_value(v)}" for k, v in sorted(content["params"].items())]
+        for code, values in content["countries"].items():
+            lines += ["", f"[countries.{code}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
+        for event in content["events"]:
+            lines += ["", "[[events]]"] + [f"{k} = {_toml_value(v)}" for k, v in event.items()]
+        return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    """One value in TOML syntax (strings, numbers, booleans and lists of them)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def data_digest(data: Path | None) -> str:

@@ -1,0 +1,47 @@
+"""``qgeo list``: the shipped scenarios and the question each asks."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+
+from sim.scenario import load_scenario, shipped_scenarios
+
+EPILOG = """\
+example:
+  qgeo list
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``list`` command.
+
+    Args:
+        subparsers: The top-level parser's sub-parsers.
+    """
+    parser = subparsers.add_parser(
+        "list", help="list the shipped scenarios",
+        description="List the scenarios shipped in scenarios/ with the question each one asks.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=list_scenarios)
+
+
+def list_scenarios(args: argparse.Namespace) -> int:
+    """Run the command.
+
+    Args:
+        args: Parsed arguments (none used).
+
+    Returns:
+        Exit code 0.
+    """
+    del args
+    scenarios = [load_scenario(path) for path in shipped_scenarios()]
+    width = max(len(path.stem) for path in shipped_scenarios())
+    for path, scenario in zip(shipped_scenarios(), scenarios, strict=True):
+        lines = textwrap.wrap(scenario.description, 100 - width - 2) or [""]
+        print(f"{path.stem:<{width}}  {lines[0]}")
+        for line in lines[1:]:
+            print(f"{'':<{width}}  {line}")
+    return 0

@@ -1,0 +1,117 @@
+"""``qgeo run``: run a scenario's replications and write a run directory."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+
+from sim import rundir
+from sim.batch import run_scenario
+from sim.scenario import Scenario, display_path, load_scenario
+
+EPILOG = """\
+examples:
+  qgeo run                                   # the baseline, 10 replications, into runs/baseline-<time>
+  qgeo run export_controls --replications 20 --workers 2 --out runs/controls
+  qgeo run scenarios/baseline.toml --set params.cost_weight=3 --set countries.VNM.budget_usd=5e7
+  qgeo run export_controls --out runs/controls --resume   # continue an interrupted run
+"""
+
+
+def add_scenario_arguments(parser: argparse.ArgumentParser, default: str | None = "baseline") -> None:
+    """Add the scenario argument and the options that change a scenario.
+
+    Args:
+        parser: The command's parser.
+        default: Default scenario (None: the argument is required).
+    """
+    parser.add_argument(
+        "scenario", nargs="?" if default else None, default=default, metavar="SCENARIO",
+        help="shipped scenario name (see `qgeo list`) or path to a TOML file"
+             + (f" (default: {default})" if default else ""),
+    )
+    parser.add_argument("--seed", type=int, help="root seed (replication k gets a seed derived from it)")
+    parser.add_argument("--replications", type=int, help="number of replications")
+    parser.add_argument("--steps", type=int, help="number of yearly steps")
+    parser.add_argument(
+        "--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+        help="change one value, in TOML syntax; keys: name, steps, end_year, seed, replications, "
+             "params.<parameter>, countries.<ISO3>.<attribute>, events[<i>].<field> (repeatable)",
+    )
+
+
+def scenario_from_args(args: argparse.Namespace) -> Scenario:
+    """Load the scenario named by the arguments, with their changes applied.
+
+    Args:
+        args: Parsed arguments of a command that called :func:`add_scenario_arguments`.
+
+    Returns:
+        The resolved scenario.
+    """
+    overrides = {key: getattr(args, key) for key in ("seed", "replications", "steps")
+                 if getattr(args, key) is not None}
+    return load_scenario(args.scenario, args.sets, overrides)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``run`` command.
+
+    Args:
+        subparsers: The top-level parser's sub-parsers.
+    """
+    parser = subparsers.add_parser(
+        "run", help="run a scenario and write data, summary and plots",
+        description="Run a scenario's replications (in parallel processes with --workers) and write a run "
+                    "directory: manifest.json, model/, agents/ and edges/ Parquet files per replication, "
+                    "summary.csv and plots/ (PNG and SVG). A progress bar is shown on a terminal only.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_scenario_arguments(parser)
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="run directory (default: runs/<scenario name>-<date>-<time>)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="worker processes (default 1; results are identical for any N)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue a run in --out DIR, skipping finished replications")
+    parser.add_argument("--no-plots", dest="plots", action="store_false", help="do not draw plots")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command.
+
+    Args:
+        args: Parsed arguments.
+
+    Returns:
+        Exit code 0.
+    """
+    scenario = scenario_from_args(args)
+    out = args.out or Path("runs") / f"{scenario.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    before = len(rundir.finished(out, scenario.replications)) if args.resume and out.is_dir() else 0
+    run_scenario(scenario, out, workers=args.workers, resume=args.resume, command=_command(args),
+                 plots=args.plots)
+    print(f"{display_path(out)}: {scenario.replications} replications of '{scenario.name}' "
+          f"({scenario.replications - before} run now), summary.csv"
+          + (", plots/" if args.plots else ""))
+    return 0
+
+
+def _command(args: argparse.Namespace) -> list[str]:
+    """The command line, rebuilt from the parsed arguments (recorded in the manifest)."""
+    words = ["qgeo", "run", str(args.scenario)]
+    for key in ("seed", "replications", "steps"):
+        if getattr(args, key) is not None:
+            words += [f"--{key}", str(getattr(args, key))]
+    for text in args.sets:
+        words += ["--set", text]
+    if args.out is not None:
+        words += ["--out", str(args.out)]
+    words += ["--workers", str(args.workers)]
+    if args.resume:
+        words.append("--resume")
+    if not args.plots:
+        words.append("--no-plots")
+    return words

@@ -1,0 +1,46 @@
+"""``qgeo show``: print a fully resolved scenario (after ``extends`` and ``--set``) as TOML."""
+
+from __future__ import annotations
+
+import argparse
+
+from sim.commands.run import add_scenario_arguments, scenario_from_args
+from sim.scenario import display_path
+
+EPILOG = """\
+examples:
+  qgeo show export_controls
+  qgeo show baseline --set params.cost_weight=3 --replications 20
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``show`` command.
+
+    Args:
+        subparsers: The top-level parser's sub-parsers.
+    """
+    parser = subparsers.add_parser(
+        "show", help="print a resolved scenario",
+        description="Print a scenario as TOML after resolving `extends`, --set and the other options, "
+                    "with its digest. The output is itself a valid scenario file.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_scenario_arguments(parser, default=None)
+    parser.set_defaults(handler=show)
+
+
+def show(args: argparse.Namespace) -> int:
+    """Run the command.
+
+    Args:
+        args: Parsed arguments.
+
+    Returns:
+        Exit code 0.
+    """
+    scenario = scenario_from_args(args)
+    print(f"# resolved from {display_path(scenario.source)}; digest {scenario.digest()}")
+    print(f"# years {scenario.base_year}-{scenario.end_year}; unlisted parameters keep the model's defaults")
+    print(scenario.to_toml(), end="")
+    return 0

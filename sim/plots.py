@@ -1,0 +1,447 @@
+"""Publication-quality figures of a scenario run, with 95% confidence bands.
+
+Generic helpers (:func:`plot_band`, :func:`new_figure`, :func:`annotate`,
+:func:`save_figure`, :data:`PALETTE`) work on any tidy frame with one row per
+replication and x value; the figure functions below draw a run's standard
+plots from its saved data, and :func:`draw_run_plots` re-draws them all from a
+run directory. Figures are built with :class:`matplotlib.figure.Figure`
+directly (no pyplot state), so they work without a display and in worker
+processes. Colours are the Okabe-Ito palette, safe for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from sim.summary import mean_ci
+
+PALETTE: tuple[str, ...] = (
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
+)
+"""Okabe-Ito colours (blue, vermillion, green, purple, orange, sky blue, yellow, black)."""
+ROLE_COLOURS: dict[str, str] = {"leader": "#D55E00", "provider": "#0072B2", "second_wave": "#009E73"}
+ROLE_LABELS: dict[str, str] = {"leader": "Leader", "provider": "Provider", "second_wave": "Second wave"}
+OTHER_COLOUR = "#999999"
+DOMESTIC_COLOUR = "#DDDDDD"
+LOG_SCALE_SPAN = 100.0
+"""Use a log axis when the largest positive value exceeds the smallest by this factor."""
+MAX_PROVIDER_LINES = 6
+MIN_PROVIDER_SHARE = 0.005
+"""Providers whose mean share never reaches this are left out of the share figures."""
+FORMATS: tuple[str, ...] = ("png", "svg")
+
+matplotlib.rcParams.update({
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "font.size": 10,
+    "svg.hashsalt": "qgeo",  # stable SVG ids
+})
+
+
+def plot_band(
+    ax: Axes,
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    label: str | None = None,
+    color: str | None = None,
+    level: float = 0.95,
+    scale: float = 1.0,
+    band_alpha: float = 0.2,
+    **line_kwargs,
+) -> Line2D:
+    """Draw the mean of ``y`` per ``x`` across replications, with a t-based confidence band.
+
+    Args:
+        ax: The axes.
+        frame: Tidy data with one row per replication (or run) and value of ``x``.
+        x: Column on the horizontal axis.
+        y: Column to summarise.
+        label: Legend label of the line.
+        color: Line and band colour (default: the axes' next colour).
+        level: Confidence level of the band.
+        scale: Factor applied to ``y`` (e.g. 100 for percent).
+        band_alpha: Opacity of the band.
+        **line_kwargs: Passed to :meth:`Axes.plot` (e.g. ``linestyle``).
+
+    Returns:
+        The mean line.
+    """
+    table = mean_ci(frame.groupby(x)[y], level=level)
+    xs = table.index.to_numpy()
+    (line,) = ax.plot(xs, table["mean"] * scale, label=label, color=color, linewidth=2, **line_kwargs)
+    ax.fill_between(
+        xs, table["ci_low"] * scale, table["ci_high"] * scale, color=line.get_color(),
+        alpha=band_alpha, linewidth=0,
+    )
+    return line
+
+
+def new_figure(width: float = 8.0, height: float = 4.8) -> tuple[Figure, Axes]:
+    """A figure with one axes, sized for a page.
+
+    Args:
+        width: Width in inches.
+        height: Height in inches.
+
+    Returns:
+        The figure and its axes.
+    """
+    figure = Figure(figsize=(width, height), layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def annotate(ax: Axes, title: str, scenario: str, replications: int, what: str = "mean and 95% CI") -> None:
+    """Title an axes and name the scenario and the number of replications under the title.
+
+    Args:
+        ax: The axes.
+        title: The figure's title.
+        scenario: The scenario's name.
+        replications: Number of replications summarised.
+        what: What the figure shows of them.
+    """
+    ax.figure.suptitle(title, fontsize=13, fontweight="bold")
+    ax.set_title(f"Scenario '{scenario}': {what} over {replications} replications", fontsize=9.5,
+                 color="#444444")
+
+
+def save_figure(figure: Figure, directory: Path, name: str) -> list[Path]:
+    """Save a figure as PNG (150 dpi) and SVG.
+
+    Args:
+        figure: The figure.
+        directory: Output directory (created if needed).
+        name: File name without extension.
+
+    Returns:
+        The written paths.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in FORMATS:
+        path = directory / f"{name}.{fmt}"
+        figure.savefig(path, dpi=150, metadata={"Software": None} if fmt == "png" else {"Date": None})
+        paths.append(path)
+    return paths
+
+
+def use_log_scale(values: Sequence[float] | np.ndarray) -> bool:
+    """Whether positive values span enough decades to need a log axis.
+
+    Args:
+        values: The values to show.
+
+    Returns:
+        True if the largest positive value is at least :data:`LOG_SCALE_SPAN` times the smallest.
+    """
+    positive = np.asarray(values, dtype=float)
+    positive = positive[np.isfinite(positive) & (positive > 0)]
+    return positive.size > 0 and positive.max() / positive.min() >= LOG_SCALE_SPAN
+
+
+# --------------------------------------------------------------------------- run figures
+def provider_ranking(model_data: pd.DataFrame) -> list[str]:
+    """Providers and leaders ranked by mean share of second-wave partnership weight in the last year.
+
+    Ties in the last year are broken by mean share over all years; countries with no share
+    reaching :data:`MIN_PROVIDER_SHARE` in any year are left out.
+
+    Args:
+        model_data: Model-level data of all replications.
+
+    Returns:
+        ISO3 codes, largest share first.
+    """
+    columns = [c for c in model_data.columns if c.startswith("share_") and c != "share_leaders"]
+    means = model_data.groupby("step")[columns].mean()
+    last, overall, peak = means.iloc[-1], means.mean(), means.max()
+    order = sorted(columns, key=lambda c: (-last[c], -overall[c], c))
+    return [c.removeprefix("share_") for c in order if peak[c] >= MIN_PROVIDER_SHARE]
+
+
+def provider_colours(ranking: Sequence[str]) -> dict[str, str]:
+    """Colour of each of the top providers (the same in every figure of a run).
+
+    Args:
+        ranking: ISO3 codes from :func:`provider_ranking`.
+
+    Returns:
+        ISO3 -> colour for the first :data:`MAX_PROVIDER_LINES` codes.
+    """
+    return dict(zip(ranking[:MAX_PROVIDER_LINES], PALETTE, strict=False))
+
+
+def figure_provider_shares(model_data: pd.DataFrame, scenario: str) -> Figure:
+    """Shares of second-wave partnership weight over time: top providers and the leaders combined.
+
+    Args:
+        model_data: Model-level data of all replications.
+        scenario: Scenario name.
+
+    Returns:
+        The figure.
+    """
+    figure, ax = new_figure()
+    plot_band(ax, model_data, "year", "share_leaders", label="Leaders (USA + CHN)", color="#000000",
+              scale=100, linestyle="--")
+    for code, colour in provider_colours(provider_ranking(model_data)).items():
+        plot_band(ax, model_data, "year", f"share_{code}", label=code, color=colour, scale=100)
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Share of second-wave partnership weight (%)")
+    ax.set_ylim(bottom=0)
+    ax.legend(title="Partner", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    annotate(ax, "Provider shares of second-wave partnerships", scenario, model_data["replication"].nunique())
+    return figure
+
+
+def figure_capability(model_data: pd.DataFrame, scenario: str) -> Figure:
+    """Mean capability of leaders, providers and second-wave countries over time.
+
+    Args:
+        model_data: Model-level data of all replications.
+        scenario: Scenario name.
+
+    Returns:
+        The figure.
+    """
+    figure, ax = new_figure()
+    groups = {"capability_leaders": "Leaders", "capability_providers": "Providers",
+              "capability_second_wave": "Second wave"}
+    colours = {"capability_leaders": ROLE_COLOURS["leader"], "capability_providers": ROLE_COLOURS["provider"],
+               "capability_second_wave": ROLE_COLOURS["second_wave"]}
+    for column, label in groups.items():
+        plot_band(ax, model_data, "year", column, label=label, color=colours[column])
+    log = use_log_scale(model_data[list(groups)].to_numpy().ravel())
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Mean capability (knowledge-stock units" + (", log scale)" if log else ")"))
+    ax.legend(title="Group", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    annotate(ax, "Quantum capability by group", scenario, model_data["replication"].nunique())
+    return figure
+
+
+def figure_dependence(model_data: pd.DataFrame, scenario: str) -> Figure:
+    """Second-wave portfolio concentration (Herfindahl-Hirschman index) over time.
+
+    Args:
+        model_data: Model-level data of all replications.
+        scenario: Scenario name.
+
+    Returns:
+        The figure.
+    """
+    figure, ax = new_figure(7.0, 4.5)
+    plot_band(ax, model_data, "year", "hhi_second_wave", label="Mean HHI of second-wave portfolios",
+              color=PALETTE[0])
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Portfolio HHI (index 0-1; 1 = a single partner)")
+    annotate(ax, "Second-wave dependence on partners", scenario, model_data["replication"].nunique())
+    return figure
+
+
+def shell_layout(nodes: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """A stable layout by role: leaders inside, providers in the middle ring, second wave outside.
+
+    Within a ring, countries are ordered by bloc and then by their order in the data, so the
+    layout depends only on the data, not on the run.
+
+    Args:
+        nodes: One row per country with columns ``iso3``, ``role`` and optionally ``bloc``, in data order.
+
+    Returns:
+        ISO3 -> (x, y).
+    """
+    positions: dict[str, tuple[float, float]] = {}
+    radii = {"leader": 0.25, "provider": 0.62, "second_wave": 1.0}
+    for role, radius in radii.items():
+        ring = nodes[nodes["role"] == role]
+        if "bloc" in ring:
+            ring = ring.assign(_order=range(len(ring))).sort_values(["bloc", "_order"], kind="stable")
+        codes = ring["iso3"].tolist()
+        offset = np.pi / 2 if role != "leader" else 0.0
+        for k, code in enumerate(codes):
+            angle = offset + 2 * np.pi * k / max(len(codes), 1)
+            positions[code] = (radius * np.cos(angle), radius * np.sin(angle))
+    return positions
+
+
+def figure_network(agents: pd.DataFrame, edges: pd.DataFrame, scenario: str, replication: int = 0) -> Figure:
+    """The partnership network in the final year of one replication.
+
+    Args:
+        agents: Agent-level data (at least the chosen replication).
+        edges: Partnership data (at least the chosen replication).
+        scenario: Scenario name.
+        replication: Which replication to draw.
+
+    Returns:
+        The figure.
+    """
+    nodes = agents[(agents["replication"] == replication)]
+    final = int(nodes["step"].max())
+    nodes = nodes[nodes["step"] == final]
+    year = int(nodes["year"].iloc[0])
+    links = edges[(edges["replication"] == replication) & (edges["step"] == final)]
+    graph = nx.DiGraph()
+    for row in nodes.itertuples():
+        graph.add_node(row.iso3, role=row.role, capability=row.capability)
+    graph.add_weighted_edges_from(links[["provider", "receiver", "weight"]].itertuples(index=False))
+    initial = agents[(agents["replication"] == replication) & (agents["step"] == 0)]
+    positions = shell_layout(initial)
+    initial_receivers = set(initial.loc[initial["role"] == "second_wave", "iso3"])
+
+    figure = Figure(figsize=(8.5, 8.0), layout="constrained")
+    ax = figure.add_subplot()
+    capability = np.array([graph.nodes[n]["capability"] for n in graph.nodes])
+    sizes = 60 + 1400 * np.sqrt(np.clip(capability, 0, None) / max(capability.max(), 1e-12))
+    widths = [0.4 + 3.0 * graph.edges[e]["weight"] for e in graph.edges]
+    nx.draw_networkx_edges(graph, positions, ax=ax, width=widths, edge_color="#555555", alpha=0.45,
+                           arrows=True, arrowstyle="-|>", arrowsize=8, node_size=sizes,
+                           connectionstyle="arc3,rad=0.08")
+    nx.draw_networkx_nodes(graph, positions, ax=ax, node_size=sizes, linewidths=0.6, edgecolors="white",
+                           node_color=[ROLE_COLOURS.get(graph.nodes[n]["role"], OTHER_COLOUR)
+                                       for n in graph.nodes])
+    inner = {n: n for n in graph.nodes if n not in initial_receivers}
+    nx.draw_networkx_labels(graph, positions, labels=inner, ax=ax, font_size=7)
+    for code in initial_receivers:  # outer ring: labels just outside the node
+        x, y = positions[code]
+        ax.text(x * 1.09, y * 1.09, code, ha="center", va="center", fontsize=7)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    handles = [Patch(color=colour, label=ROLE_LABELS[role]) for role, colour in ROLE_COLOURS.items()]
+    handles.append(Line2D([], [], color="#555555", linewidth=3.4,
+                          label="Partnership (width = portfolio weight)"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize=8.5)
+    note = (f"Colour: role in {year}; rings: role at the start.\n"
+            "Node area grows with capability (knowledge-stock units).\n"
+            "Arrows point from provider to second-wave receiver.")
+    ax.text(1.0, 0.0, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="#444444")
+    figure.suptitle(f"Partnership network in {year}", fontsize=13, fontweight="bold")
+    ax.set_title(f"Scenario '{scenario}': replication {replication} of "
+                 f"{agents['replication'].nunique()}, {graph.number_of_edges()} partnerships",
+                 fontsize=9.5, color="#444444")
+    return figure
+
+
+def reliance_table(agents: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
+    """Mean final-year portfolio weight of each second-wave country on each provider.
+
+    Second-wave countries are those with that role at the start. Weights are averaged over
+    replications (a missing partnership counts as 0); ``domestic`` is the mean domestic share.
+
+    Args:
+        agents: Agent-level data of all replications.
+        edges: Partnership data of all replications.
+
+    Returns:
+        Rows = second-wave ISO3 codes, columns = provider ISO3 codes and ``domestic``.
+    """
+    replications = agents["replication"].nunique()
+    final = agents["step"].max()
+    receivers = agents[(agents["step"] == 0) & (agents["role"] == "second_wave")]["iso3"].unique()
+    links = edges[(edges["step"] == final) & edges["receiver"].isin(receivers)]
+    table = links.pivot_table(index="receiver", columns="provider", values="weight", aggfunc="sum",
+                              fill_value=0.0) / replications
+    table = table.reindex(index=receivers, fill_value=0.0)
+    last = agents[(agents["step"] == final) & agents["iso3"].isin(receivers)]
+    table["domestic"] = last.groupby("iso3")["domestic_share"].mean().reindex(receivers)
+    table.index.name = "iso3"
+    table.columns.name = None
+    return table
+
+
+def figure_reliance(
+    agents: pd.DataFrame, edges: pd.DataFrame, model_data: pd.DataFrame, scenario: str
+) -> Figure:
+    """Ranked stacked bars: on whom each second-wave country relies in the final year.
+
+    Args:
+        agents: Agent-level data of all replications.
+        edges: Partnership data of all replications.
+        model_data: Model-level data (for the provider ranking and colours).
+        scenario: Scenario name.
+
+    Returns:
+        The figure.
+    """
+    table = reliance_table(agents, edges)
+    providers = [c for c in table.columns if c != "domestic"]
+    colours = {code: colour for code, colour in provider_colours(provider_ranking(model_data)).items()
+               if code in providers}
+    main = table[providers].idxmax(axis=1) if providers else pd.Series("", index=table.index)
+    top = table[providers].max(axis=1) if providers else pd.Series(0.0, index=table.index)
+    order = sorted(table.index, key=lambda c: (-top[c], c))
+    table = table.loc[order[::-1]]
+    stacks = [(code, [code], colour) for code, colour in colours.items()]
+    others = [c for c in providers if c not in colours]
+    if others:
+        stacks.append(("Other providers", others, OTHER_COLOUR))
+    stacks.append(("Domestic (build at home)", ["domestic"], DOMESTIC_COLOUR))
+
+    figure, ax = new_figure(8.5, max(4.0, 0.27 * len(table) + 1.6))
+    left = np.zeros(len(table))
+    for label, columns, colour in stacks:
+        values = table[columns].sum(axis=1).to_numpy()
+        ax.barh(table.index, values, left=left, color=colour, label=label, height=0.75,
+                edgecolor="white", linewidth=0.4)
+        left += values
+    for y, code in enumerate(table.index):
+        if top[code] > 0:
+            ax.text(min(left[y], 1.0) + 0.01, y, f"{main[code]} {top[code]:.0%}", va="center", fontsize=7.5)
+    ax.set_xlim(0, 1.15)
+    ax.set_xticks(np.linspace(0, 1, 6))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", labelsize=8)
+    year = int(agents["year"].max())
+    ax.set_xlabel(f"Mean share of the country's partnership portfolio in {year} (%)")
+    ax.set_ylabel("Second-wave country (ISO3)")
+    ax.legend(title="Partner", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8.5)
+    annotate(ax, "Whom second-wave countries rely on", scenario, agents["replication"].nunique(),
+             what="mean final-year weight (label: main partner)")
+    return figure
+
+
+def draw_run_plots(
+    model_data: pd.DataFrame, agents: pd.DataFrame, edges: pd.DataFrame, scenario: str, directory: Path
+) -> list[Path]:
+    """Draw and save every standard figure of a run.
+
+    Args:
+        model_data: Model-level data of all replications.
+        agents: Agent-level data of all replications.
+        edges: Partnership data of all replications.
+        scenario: Scenario name.
+        directory: Where to write the PNG and SVG files.
+
+    Returns:
+        The written files.
+    """
+    figures = {
+        "provider_shares": figure_provider_shares(model_data, scenario),
+        "capability": figure_capability(model_data, scenario),
+        "dependence_hhi": figure_dependence(model_data, scenario),
+        "network": figure_network(agents, edges, scenario, replication=int(agents["replication"].min())),
+        "reliance": figure_reliance(agents, edges, model_data, scenario),
+    }
+    written: list[Path] = []
+    for name, figure in figures.items():
+        written += save_figure(figure, directory, name)
+    return written
