@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from sim.errors import UserError
 
-COMMAND_MODULES: tuple[str, ...] = ("run", "validate", "list", "show", "plot")
+COMMAND_MODULES: tuple[str, ...] = ("run", "validate", "list", "show", "plot", "experiment", "analyze", "ui")
 """Modules of sim.commands, in the order their commands are listed in --help."""
 
 
