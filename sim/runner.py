@@ -54,10 +54,10 @@ def simulate(
     while model.running:
         model.step()
         edges.append(_edges(model))
-    frames = [model_frame(model), agent_frame(model) if collect_agents else None, pd.concat(edges)]
+    frames = [model_frame(model), agent_frame(model) if collect_agents else None,
+              pd.concat(edges, ignore_index=True)]
     for frame in frames:
         if frame is not None:
-            frame.reset_index(drop=True, inplace=True)
             frame.insert(0, "seed", seed)
             frame.insert(0, "replication", replication)
     return ReplicationData(*frames)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.batch import draw_plots
 from sim.scenario import display_path
 
 EPILOG = """\
@@ -40,6 +39,8 @@ def plot(args: argparse.Namespace) -> int:
     Returns:
         Exit code 0.
     """
+    from sim.batch import draw_plots  # here, not at the top: matplotlib is slow to import for --help
+
     written = draw_plots(args.run_dir, args.out)
     print(f"{display_path(written[0].parent)}: {len(written)} files")
     return 0

@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 from sim import rundir
-from sim.batch import run_scenario
 from sim.scenario import Scenario, display_path, load_scenario
 
 EPILOG = """\
@@ -88,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         Exit code 0.
     """
+    from sim.batch import run_scenario  # here, not at the top: matplotlib is slow to import for --help
+
     scenario = scenario_from_args(args)
     out = args.out or Path("runs") / f"{scenario.name}-{datetime.now():%Y%m%d-%H%M%S}"
     before = len(rundir.finished(out, scenario.replications)) if args.resume and out.is_dir() else 0

@@ -1,0 +1,240 @@
+"""The qgeo command line end to end: run, resume after a kill, validate, list, show, plot, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.cli import main
+from sim.rundir import TABLES, table_path
+from sim.scenario import load_scenario, shipped_scenarios
+
+QGEO = str(Path(sys.executable).parent / "qgeo")
+COMMANDS = ("run", "validate", "list", "show", "plot")
+SMALL = ["--steps", "4", "--replications", "3"]
+
+
+def read_run(run_dir: Path, replications: int) -> dict[str, pd.DataFrame]:
+    return {table: pd.concat([pd.read_parquet(table_path(run_dir, table, k)) for k in range(replications)],
+                             ignore_index=True) for table in TABLES}
+
+
+def assert_same_data(a: Path, b: Path, replications: int) -> None:
+    first, second = read_run(a, replications), read_run(b, replications)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(first[table], second[table])
+
+
+def run_ok(argv: list[str], capsys) -> str:
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return captured.out
+
+
+def run_error(argv: list[str], capsys) -> str:
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "Traceback" not in captured.err
+    return captured.err
+
+
+# ----------------------------------------------------------------------------- help and version
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_of_every_command_has_an_example(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert f"qgeo {command}" in out and "example" in out
+
+
+def test_version_through_the_console_script():
+    result = subprocess.run([QGEO, "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("qgeo ") and result.stdout.split()[1][0].isdigit()
+
+
+# ----------------------------------------------------------------------------- run
+def test_run_writes_a_complete_run_directory(tmp_path, capsys):
+    out = tmp_path / "run"
+    printed = run_ok(["run", "baseline", *SMALL, "--set", "params.cost_weight=2.5", "--out", str(out)],
+                     capsys)
+    assert "3 replications" in printed
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    scenario = load_scenario("baseline", ["params.cost_weight=2.5", "steps=4", "replications=3"])
+    assert manifest["digest"] == scenario.digest()
+    assert [r["seed"] for r in manifest["replications"]] == scenario.replication_seeds()
+    assert manifest["scenario"]["params"] == {"cost_weight": 2.5}
+    assert manifest["parameters"]["cost_weight"] == 2.5 and manifest["parameters"]["steps"] == 4
+    assert {"qgeo", "mesa", "numpy", "pandas", "pyarrow"} <= set(manifest["versions"])
+    assert manifest["started"] <= manifest["finished"]
+    assert manifest["command"][:3] == ["qgeo", "run", "baseline"]
+    assert "params.cost_weight=2.5" in manifest["command"]
+
+    data = read_run(out, 3)
+    model, agents = data["model"], data["agents"]
+    assert len(model) == 3 * 5 and not model.duplicated(["replication", "step"]).any()
+    assert not agents.duplicated(["replication", "step", "iso3"]).any()
+    for k, seed in enumerate(scenario.replication_seeds()):
+        assert set(model.loc[model["replication"] == k, "seed"]) == {seed}
+
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns) == ["step", "year", "outcome", "n", "mean", "sd", "ci_low", "ci_high"]
+    row = summary[(summary["step"] == 4) & (summary["outcome"] == "capability_second_wave")].iloc[0]
+    values = model.loc[model["step"] == 4, "capability_second_wave"].to_numpy()
+    half = stats.t.ppf(0.975, 2) * values.std(ddof=1) / np.sqrt(3)
+    assert row["n"] == 3
+    assert row["mean"] == pytest.approx(values.mean())
+    assert row["ci_low"] == pytest.approx(values.mean() - half)
+    assert row["ci_high"] == pytest.approx(values.mean() + half)
+
+    for name in ("provider_shares", "capability", "dependence_hhi", "network", "reliance"):
+        for fmt in ("png", "svg"):
+            path = out / "plots" / f"{name}.{fmt}"
+            assert path.stat().st_size > 1000, path
+    assert not list(out.rglob(".*.tmp"))
+
+
+def test_same_seed_writes_identical_data_and_other_seed_does_not(tmp_path, capsys):
+    for name, seed in (("a", "5"), ("b", "5"), ("c", "6")):
+        run_ok(["run", *SMALL, "--seed", seed, "--no-plots", "--out", str(tmp_path / name)], capsys)
+    assert_same_data(tmp_path / "a", tmp_path / "b", 3)
+    with pytest.raises(AssertionError):
+        assert_same_data(tmp_path / "a", tmp_path / "c", 3)
+
+
+def test_two_workers_write_the_same_data_as_serial(tmp_path, capsys):
+    run_ok(["run", *SMALL, "--no-plots", "--out", str(tmp_path / "serial")], capsys)
+    run_ok(["run", *SMALL, "--no-plots", "--workers", "2", "--out", str(tmp_path / "parallel")], capsys)
+    assert_same_data(tmp_path / "serial", tmp_path / "parallel", 3)
+    summaries = [(tmp_path / name / "summary.csv").read_bytes() for name in ("serial", "parallel")]
+    assert summaries[0] == summaries[1]
+
+
+def test_resume_after_a_killed_run_gives_the_same_data(tmp_path, capsys):
+    replications = 20
+    options = ["--steps", "20", "--replications", str(replications), "--no-plots"]
+    killed = tmp_path / "killed"
+    process = subprocess.Popen([QGEO, "run", "baseline", *options, "--out", str(killed)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first = table_path(killed, "model", 0)
+    deadline = time.monotonic() + 120
+    while not first.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, process.stderr.read()
+    done = [k for k in range(replications) if table_path(killed, "model", k).exists()]
+    assert 1 <= len(done) < replications
+    for path in killed.rglob("replication=*.parquet"):
+        pd.read_parquet(path)  # never a half-written file under a final name
+
+    printed = run_ok(["run", "baseline", *options, "--out", str(killed), "--resume"], capsys)
+    assert f"({replications - len(done)} run now)" in printed
+    manifest = json.loads((killed / "manifest.json").read_text())
+    assert len(manifest["resumed"]) == 1 and manifest["finished"]
+
+    whole = tmp_path / "whole"
+    run_ok(["run", "baseline", *options, "--out", str(whole)], capsys)
+    assert_same_data(killed, whole, replications)
+    assert (killed / "summary.csv").read_bytes() == (whole / "summary.csv").read_bytes()
+
+
+def test_existing_directory_needs_resume_and_the_same_scenario(tmp_path, capsys):
+    out = tmp_path / "run"
+    run_ok(["run", *SMALL, "--no-plots", "--out", str(out)], capsys)
+    err = run_error(["run", *SMALL, "--no-plots", "--out", str(out)], capsys)
+    assert "--resume" in err and "another --out" in err
+    err = run_error(["run", *SMALL, "--seed", "99", "--no-plots", "--out", str(out), "--resume"], capsys)
+    assert "cannot resume" in err and "different scenario" in err
+    printed = run_ok(["run", *SMALL, "--no-plots", "--out", str(out), "--resume"], capsys)
+    assert "(0 run now)" in printed
+
+
+# ----------------------------------------------------------------------------- validate, list, show, plot
+def test_validate_good_and_bad_files(tmp_path, write_scenario, capsys):
+    out = run_ok(["validate", *map(str, shipped_scenarios())], capsys)
+    assert out.count("ok: ") == len(shipped_scenarios())
+    bad = write_scenario("[params]\nopeness_weight = 2.0\n", name="bad.toml")
+    code = main(["validate", str(shipped_scenarios()[0]), str(bad)])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out.count("ok: ") == 1
+    assert "bad.toml" in captured.err and "did you mean 'openness_weight'" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_list_shows_every_shipped_scenario_with_its_question(capsys):
+    out = run_ok(["list"], capsys)
+    for path in shipped_scenarios():
+        assert any(line.startswith(path.stem + " ") and "?" in out for line in out.splitlines())
+
+
+def test_show_prints_the_resolved_scenario_as_loadable_toml(tmp_path, capsys):
+    out = run_ok(["show", "export_controls", "--set", "params.cost_weight=3.5", "--set",
+                  "events[1].stringency=0.6", "--replications", "4"], capsys)
+    content = tomllib.loads(out)
+    assert content["name"] == "export_controls" and content["replications"] == 4
+    assert content["params"]["cost_weight"] == 3.5 and content["events"][1]["stringency"] == 0.6
+    path = tmp_path / "shown.toml"
+    path.write_text(out)
+    expected = load_scenario("export_controls", ["params.cost_weight=3.5", "events[1].stringency=0.6"],
+                             {"replications": 4})
+    assert load_scenario(path).digest() == expected.digest()
+    assert expected.digest() in out
+
+
+def test_plot_redraws_identical_figures_from_saved_data(tmp_path, capsys):
+    out = tmp_path / "run"
+    run_ok(["run", *SMALL, "--out", str(out)], capsys)
+    original = {p.name: p.read_bytes() for p in (out / "plots").iterdir()}
+    redrawn = tmp_path / "redrawn"
+    run_ok(["plot", str(out), "--out", str(redrawn)], capsys)
+    assert {p.name: p.read_bytes() for p in redrawn.iterdir()} == original
+    for path in (out / "plots").iterdir():
+        path.unlink()
+    run_ok(["plot", str(out)], capsys)
+    assert {p.name for p in (out / "plots").iterdir()} == set(original)
+
+
+# ----------------------------------------------------------------------------- errors: exit 2, no traceback
+@pytest.mark.parametrize(("argv", "fragments"), [
+    (["run", "baselin"], ["'baselin'", "did you mean 'baseline'"]),
+    (["run", "--set", "params.cost_wieght=2"], ["params.cost_wieght", "did you mean 'cost_weight'"]),
+    (["run", "--set", "steps"], ["expected key=value"]),
+    (["run", "--replications", "0"], ["replications", "expected a value >= 1", "found 0"]),
+    (["run", "--workers", "0", *SMALL], ["--workers", "found 0"]),
+    (["show", "baseline", "--set", "countries.VNN.budget_usd=1e7"], ["countries.VNN", "did you mean 'VNM'"]),
+    (["plot", "/nonexistent/run"], ["manifest.json", "found none"]),
+])
+def test_user_errors_exit_2_without_traceback(argv, fragments, tmp_path, capsys):
+    if argv[0] == "run":
+        argv = [*argv, "--out", str(tmp_path / "run")]
+    err = run_error(argv, capsys)
+    for fragment in fragments:
+        assert fragment in err
+
+
+def test_errors_through_the_console_script(tmp_path, write_scenario):
+    bad = write_scenario('[[events]]\nyear = 2027\nkind = "santions"\nactors = ["USA"]\n')
+    result = subprocess.run([QGEO, "run", str(bad), "--out", str(tmp_path / "run")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "test.toml" in result.stderr and "events[0]" in result.stderr
+    assert "did you mean 'sanctions'" in result.stderr
+    assert not (tmp_path / "run").exists()
+    usage = subprocess.run([QGEO, "run", "--seed", "abc"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "invalid int value" in usage.stderr and "Traceback" not in usage.stderr
