@@ -14,7 +14,9 @@ $(BIN)/qgeo: pyproject.toml
 
 setup: $(BIN)/qgeo
 
+# Re-running replaces the previous baseline run (runs/ is not versioned).
 baseline: setup
+	rm -rf runs/baseline
 	$(BIN)/qgeo run scenarios/baseline.toml --out runs/baseline
 
 # Headless Chromium for the explorer's browser test (Debian package; needs root or sudo).

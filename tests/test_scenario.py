@@ -218,3 +218,35 @@ def test_extends_missing_file(write_scenario):
 def test_unknown_scenario_name():
     message = error_of("baselin")
     assert "'baselin'" in message and "did you mean 'baseline'" in message
+
+
+# ----------------------------------------------------------------------------- README reference
+def readme_table_rows(first_header: str) -> list[list[str]]:
+    text = (SCENARIO_DIR.parent / "README.md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip().strip("`") for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_readme_parameter_reference_matches_the_code():
+    rows = readme_table_rows("parameter")
+    assert {row[0] for row in rows} == set(PARAMETERS) - {"steps"}
+    for name, unit, bounds, _ in rows:
+        low, high = (float(x) for x in bounds.split(" to "))
+        assert (unit, low, high) == (PARAMETERS[name].unit, PARAMETERS[name].low, PARAMETERS[name].high), name
+
+
+def test_readme_event_and_scenario_references_match_the_code():
+    from sim.events import EVENT_FIELDS
+
+    rows = readme_table_rows("kind")
+    assert [row[0] for row in rows] == list(EVENT_FIELDS)
+    for kind, fields in rows:
+        for field in EVENT_FIELDS[kind]:
+            assert f"{field}`" in fields, (kind, field)
+    assert {row[0] for row in readme_table_rows("scenario")} == {path.stem for path in shipped_scenarios()}

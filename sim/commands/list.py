@@ -21,7 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "list", help="list the shipped scenarios",
-        description="List the scenarios shipped in scenarios/ with the question each one asks.",
+        description=textwrap.fill(
+            "List the scenarios shipped in scenarios/ with the question each one asks.",
+            79,
+        ),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(handler=list_scenarios)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 from sim.scenario import display_path
@@ -22,7 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "plot", help="re-draw a run's plots from its data",
-        description="Read a run directory's Parquet data and draw its plots (PNG and SVG) again.",
+        description=textwrap.fill(
+            "Read a run directory's Parquet data and draw its plots (PNG and SVG) again.",
+            79,
+        ),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a directory written by `qgeo run`")

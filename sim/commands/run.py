@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from datetime import datetime
 from pathlib import Path
 
@@ -62,9 +63,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "run", help="run a scenario and write data, summary and plots",
-        description="Run a scenario's replications (in parallel processes with --workers) and write a run "
-                    "directory: manifest.json, model/, agents/ and edges/ Parquet files per replication, "
-                    "summary.csv and plots/ (PNG and SVG). A progress bar is shown on a terminal only.",
+        description=textwrap.fill(
+            "Run a scenario's replications (in parallel processes with --workers) and write a run "
+            "directory: manifest.json, model/, agents/ and edges/ Parquet files per replication, "
+            "summary.csv and plots/ (PNG and SVG). A progress bar is shown on a terminal only.",
+            79,
+        ),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_scenario_arguments(parser)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 
 from sim.commands.run import add_scenario_arguments, scenario_from_args
 from sim.scenario import display_path
@@ -22,8 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "show", help="print a resolved scenario",
-        description="Print a scenario as TOML after resolving `extends`, --set and the other options, "
-                    "with its digest. The output is itself a valid scenario file.",
+        description=textwrap.fill(
+            "Print a scenario as TOML after resolving `extends`, --set and the other options, "
+            "with its digest. The output is itself a valid scenario file.",
+            79,
+        ),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_scenario_arguments(parser, default=None)

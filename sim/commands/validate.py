@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 
 from sim.errors import UserError
 from sim.scenario import display_path, find_scenario, load_scenario
@@ -23,8 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "validate", help="check scenario files",
-        description="Read and check each scenario file (after `extends`): keys, types, ranges, countries, "
-                    "attributes and events. Prints one line per file; exit code 2 if any is invalid.",
+        description=textwrap.fill(
+            "Read and check each scenario file (after `extends`): keys, types, ranges, countries, "
+            "attributes and events. Prints one line per file; exit code 2 if any is invalid.",
+            79,
+        ),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="scenario files (or shipped scenario names)")
