@@ -1,0 +1,264 @@
+"""Running experiments: backends give identical results, resume, failures, re-runs, analysis."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.analysis import analyze
+from sim.cli import main
+from sim.execute import ResultStore, rerun, run_experiment
+from sim.experiment import load_experiment
+
+GRID = """\
+name = "grid"
+scenario = "baseline"
+seed = 3
+replications = {replications}
+steps = {steps}
+
+[design]
+type = "grid"
+
+[[inputs]]
+name = "params.dependence_weight"
+values = {weights}
+
+[[inputs]]
+name = "params.transfer_gain"
+values = [0.0, 0.8]
+
+[[outcomes]]
+name = "capability"
+metric = "capability_second_wave"
+
+[[outcomes]]
+name = "hhi_mean"
+metric = "hhi_second_wave"
+stat = "mean"
+window = [2026, 2028]
+
+[[outcomes]]
+name = "capability_series"
+metric = "capability_second_wave"
+stat = "series"
+"""
+
+
+def grid_file(tmp_path: Path, replications: int = 2, steps: int = 4, weights: str = "[0.5, 3.0]") -> Path:
+    path = tmp_path / "grid.toml"
+    path.write_text(GRID.format(replications=replications, steps=steps, weights=weights), encoding="utf-8")
+    return path
+
+
+def results(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    store = ResultStore(out)
+    return store.outcomes(), store.series()
+
+
+def assert_same_results(a: Path, b: Path) -> None:
+    for first, second in zip(results(a), results(b), strict=True):
+        assert len(first) > 0
+        pd.testing.assert_frame_equal(first, second)
+
+
+def test_serial_processes_and_dask_give_identical_results(tmp_path):
+    experiment = load_experiment(grid_file(tmp_path))
+    serial = run_experiment(experiment, tmp_path / "serial", workers=1, chunk_size=3)
+    processes = run_experiment(experiment, tmp_path / "processes", workers=2, chunk_size=2)
+    dask = run_experiment(experiment, tmp_path / "dask", workers=2, scheduler="local", chunk_size=1)
+    for summary in (serial, processes, dask):
+        assert (summary.total, summary.done, summary.failed) == (8, 8, 0)
+    assert_same_results(tmp_path / "serial", tmp_path / "processes")
+    assert_same_results(tmp_path / "serial", tmp_path / "dask")
+    outcomes, series = results(tmp_path / "serial")
+    assert list(outcomes["run"]) == list(range(8))
+    assert outcomes["capability"].nunique() > 1  # the inputs and seeds do change the runs
+    assert len(series) == 8 * 5 and list(series.columns) == ["run", "step", "year", "capability_series"]
+    manifests = [ResultStore(tmp_path / name).manifest() for name in ("serial", "processes", "dask")]
+    assert [m["sessions"][0]["backend"] for m in manifests] == ["serial", "processes", "dask"]
+    assert all(m["status"] == "complete" for m in manifests)
+
+
+def test_a_run_can_be_repeated_alone_with_identical_data(tmp_path, capsys):
+    path = grid_file(tmp_path)
+    experiment = load_experiment(path)
+    run_experiment(experiment, tmp_path / "out", workers=1)
+    stored = ResultStore(tmp_path / "out").outcomes().set_index("run")
+    series = ResultStore(tmp_path / "out").series()
+    for run in (0, 5):
+        model, agents, row = rerun(experiment, run)
+        assert row["seed"] == stored.loc[run, "seed"]
+        assert model["capability_second_wave"].iloc[-1] == stored.loc[run, "capability"]
+        stored_series = series[series["run"] == run]["capability_series"]
+        assert model["capability_second_wave"].tolist() == stored_series.tolist()
+        assert agents is not None and len(agents) > 0
+    assert main(["experiment", str(path), "--out", str(tmp_path / "out"), "--only-run", "5"]) == 0
+    written = pd.read_csv(tmp_path / "out" / "run-5" / "model.csv")
+    assert written["capability_second_wave"].iloc[-1] == pytest.approx(stored.loc[5, "capability"], rel=1e-12)
+    assert "run 5" in capsys.readouterr().out
+
+
+def test_existing_directory_needs_resume_and_an_unchanged_file(tmp_path, capsys):
+    path = grid_file(tmp_path, replications=1)
+    out = tmp_path / "out"
+    assert main(["experiment", str(path), "--out", str(out), "--no-analyze"]) == 0
+    assert main(["experiment", str(path), "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main(["experiment", str(path), "--out", str(out), "--resume", "--no-analyze"]) == 0
+    assert "0 run in" in capsys.readouterr().out  # nothing was missing
+    path.write_text(path.read_text().replace("seed = 3", "seed = 4"))
+    assert main(["experiment", str(path), "--out", str(out), "--resume"]) == 2
+    assert "changed" in capsys.readouterr().err
+
+
+def spawn(path: Path, out: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "sim.cli", "experiment", str(path), "--out", str(out),
+               "--chunk-size", "1", "--no-analyze"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_parts(process: subprocess.Popen, out: Path, count: int, timeout: float = 120.0) -> None:
+    """Poll until ``count`` outcome parts exist (the process must still be running)."""
+    deadline = time.monotonic() + timeout
+    while len(list((out / "runs").glob("part-*.parquet"))) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("how", ["sigkill", "sigint"])
+def test_resume_after_an_interruption_gives_identical_results(tmp_path, how):
+    path = grid_file(tmp_path, replications=10, steps=12, weights="[0.5, 1.5, 3.0]")  # 60 runs
+    out = tmp_path / "interrupted"
+    process = spawn(path, out)
+    wait_for_parts(process, out, 5)
+    process.send_signal(signal.SIGKILL if how == "sigkill" else signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    done_before = len(ResultStore(out).done_runs())
+    assert 5 <= done_before < 60
+    if how == "sigint":
+        assert process.returncode == 130
+        assert "--resume" in err and "Traceback" not in err
+        assert ResultStore(out).manifest()["status"] == "interrupted"
+    else:
+        assert process.returncode == -signal.SIGKILL
+    resume = ["experiment", str(path), "--out", str(out), "--resume", "--workers", "2", "--no-analyze"]
+    assert main(resume) == 0
+    manifest = ResultStore(out).manifest()
+    assert manifest["status"] == "complete" and manifest["counts"]["done"] == 60
+    assert manifest["sessions"][-1]["to_run"] == 60 - done_before
+    run_experiment(load_experiment(path), tmp_path / "whole", workers=1)
+    assert_same_results(out, tmp_path / "whole")
+    assert not list(out.rglob(".*.tmp"))
+
+
+def test_a_failing_run_is_recorded_and_the_rest_complete(tmp_path, capsys):
+    # steps 3 ends the horizon in 2027: an export-control event in 2029 is rejected by the model at
+    # run time, so the point (steps=3, year=2029) fails; each value alone is valid.
+    path = tmp_path / "failing.toml"
+    path.write_text(textwrap.dedent("""\
+        name = "failing"
+        scenario = "export_controls"
+        seed = 9
+        replications = 2
+
+        [design]
+        type = "grid"
+
+        [[inputs]]
+        name = "steps"
+        values = [3, 6]
+
+        [[inputs]]
+        name = "events[0].year"
+        values = [2026, 2029]
+
+        [[outcomes]]
+        name = "leaders"
+        metric = "share_leaders"
+        """), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["experiment", str(path), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "8 runs, 6 done, 2 failed" in printed
+    failures = pd.read_csv(out / "failures.csv")
+    assert list(failures["run"]) == [2, 3]
+    assert set(failures["steps"]) == {3} and set(failures["events[0].year"]) == {2029}
+    assert set(failures["error_type"]) == {"EventError"}
+    assert failures["message"].str.contains("2029").all()
+    plan = ResultStore(out).plan().set_index("run")
+    assert list(failures["seed"]) == [plan.loc[2, "seed"], plan.loc[3, "seed"]]
+    assert list(ResultStore(out).outcomes()["run"]) == [0, 1, 4, 5, 6, 7]
+    assert ResultStore(out).manifest()["status"] == "complete_with_failures"
+    assert "2 runs failed" in (out / "analysis" / "warnings.txt").read_text()
+    # --resume retries the failed runs only; they fail again and are still counted once
+    assert main(["experiment", str(path), "--out", str(out), "--resume", "--no-analyze"]) == 0
+    assert "8 runs, 6 done, 2 failed (2 run in" in capsys.readouterr().out
+    log = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
+    assert [record["run"] for record in log] == [2, 3, 2, 3]
+
+
+def test_grid_analysis_writes_tables_and_labelled_figures(tmp_path):
+    experiment = load_experiment(grid_file(tmp_path, replications=3))
+    run_experiment(experiment, tmp_path / "out")
+    report = analyze(tmp_path / "out")
+    names = {p.name for p in report.files}
+    assert {"point_summary.csv", "explained.csv", "series_capability_series.png",
+            "series_capability_series.svg"} <= names
+    heatmaps = [n for n in names if n.startswith("heatmap_capability")]
+    lines = [n for n in names if n.startswith("line_hhi_mean")]
+    assert len(heatmaps) == 2 and len(lines) == 4  # PNG + SVG; one line plot per input
+    summary = pd.read_csv(tmp_path / "out" / "analysis" / "point_summary.csv")
+    assert len(summary) == 4 * 2 and (summary["n"] == 3).all()
+    assert (summary["ci_low"] <= summary["mean"]).all() and (summary["mean"] <= summary["ci_high"]).all()
+    svg = (tmp_path / "out" / "analysis" / heatmaps[0].replace(".png", ".svg")).read_text()
+    assert "params.dependence_weight" in svg and "capability" in svg
+
+
+def test_sobol_experiment_on_the_model_gives_indices_and_warns_when_small(tmp_path):
+    path = tmp_path / "sobol.toml"
+    path.write_text(textwrap.dedent("""\
+        name = "sobol"
+        scenario = "baseline"
+        seed = 1
+        replications = 2
+        steps = 5
+
+        [design]
+        type = "sobol"
+        samples = 8
+
+        [[inputs]]
+        name = "params.disbursement_rate"
+        low = 0.05
+        high = 1.0
+
+        [[inputs]]
+        name = "params.alignment_weight"
+        low = 0.0
+        high = 0.1
+
+        [[outcomes]]
+        name = "capability"
+        metric = "capability_second_wave"
+        """), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "2"]) == 0
+    table = pd.read_csv(out / "analysis" / "sobol_indices.csv")
+    assert list(table.columns) == ["outcome", "input", "S1", "S1_conf", "ST", "ST_conf"]
+    assert len(table) == 2 and table["ST"].between(-0.1, 1.5).all()
+    top = table.sort_values("ST", ascending=False)["input"].iloc[0]
+    # spending speed drives capability; a tiny range of the alignment weight hardly does
+    assert top == "params.disbursement_rate"
+    warnings = (out / "analysis" / "warnings.txt").read_text()
+    assert "too small" in warnings
+    assert (out / "analysis" / "sobol_capability.png").is_file()
