@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from sim.model import QuantumWorld
-from sim.network import partnership_graph
 from sim.results import agent_frame, model_frame
 from sim.scenario import Scenario
 
@@ -84,10 +84,13 @@ def run_replication(
 
 
 def _edges(model: QuantumWorld) -> pd.DataFrame:
-    """The current partnerships as rows of :data:`EDGE_COLUMNS`."""
-    rows = [
-        (model.steps, model.year, provider, receiver, weight)
-        for provider, receiver, weight in partnership_graph(model).edges(data="weight")
-    ]
-    frame = pd.DataFrame(rows, columns=list(EDGE_COLUMNS))
-    return frame.astype({"step": "int64", "year": "int64", "weight": "float64"})
+    """The current partnerships (non-zero portfolio weights) as rows of :data:`EDGE_COLUMNS`."""
+    providers, choosers, weights = model.partnership_matrix()
+    rows, cols = weights.nonzero()
+    return pd.DataFrame({
+        "step": np.full(len(rows), model.steps, dtype="int64"),
+        "year": np.full(len(rows), model.year, dtype="int64"),
+        "provider": model.iso3[providers[cols]].astype(str),
+        "receiver": model.iso3[choosers[rows]].astype(str),
+        "weight": weights[rows, cols].astype("float64"),
+    })

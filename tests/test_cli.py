@@ -40,6 +40,7 @@ def run_ok(argv: list[str], capsys) -> str:
     code = main(argv)
     captured = capsys.readouterr()
     assert code == 0, captured.err
+    assert captured.err == ""  # no progress bar or chatter when stderr is not a terminal
     return captured.out
 
 

@@ -34,3 +34,19 @@ def test_without_agents():
     scenario = load_scenario("baseline", ["steps=2"])
     model, agents = run_replication(scenario, 3, collect_agents=False)
     assert agents is None and len(model) == 3
+
+
+def test_edges_match_the_models_partnership_graph_at_the_end():
+    from sim import QuantumWorld, partnership_graph
+    from sim.runner import simulate
+
+    scenario = load_scenario("baseline", ["steps=5"])
+    data = simulate(scenario, 21, replication=2)
+    model = QuantumWorld(**scenario.model_kwargs(), seed=21)
+    while model.running:
+        model.step()
+    final = data.edges[data.edges["step"] == 5]
+    assert sorted(final[["provider", "receiver", "weight"]].itertuples(index=False, name=None)) == sorted(
+        partnership_graph(model).edges(data="weight"))
+    assert set(data.edges["step"]) <= set(range(6)) and (data.edges["replication"] == 2).all()
+    assert (data.edges["weight"] > 0).all()
