@@ -163,6 +163,7 @@ def test_existing_directory_needs_resume_and_the_same_scenario(tmp_path, capsys)
     assert "cannot resume" in err and "different scenario" in err
     printed = run_ok(["run", *SMALL, "--no-plots", "--out", str(out), "--resume"], capsys)
     assert "(0 run now)" in printed
+    assert "--resume: expected --out DIR" in run_error(["run", *SMALL, "--resume"], capsys)
 
 
 # ----------------------------------------------------------------------------- validate, list, show, plot
@@ -217,6 +218,7 @@ def test_plot_redraws_identical_figures_from_saved_data(tmp_path, capsys):
     (["run", "--set", "steps"], ["expected key=value"]),
     (["run", "--replications", "0"], ["replications", "expected a value >= 1", "found 0"]),
     (["run", "--workers", "0", *SMALL], ["--workers", "found 0"]),
+    (["show", "baseline", "--set", "events[0].year=2030"], ["events[0]", "expected an index below 0"]),
     (["show", "baseline", "--set", "countries.VNN.budget_usd=1e7"], ["countries.VNN", "did you mean 'VNM'"]),
     (["plot", "/nonexistent/run"], ["manifest.json", "found none"]),
 ])
@@ -224,6 +226,7 @@ def test_user_errors_exit_2_without_traceback(argv, fragments, tmp_path, capsys)
     if argv[0] == "run":
         argv = [*argv, "--out", str(tmp_path / "run")]
     err = run_error(argv, capsys)
+    assert not (tmp_path / "run").exists()
     for fragment in fragments:
         assert fragment in err
 
@@ -239,3 +242,29 @@ def test_errors_through_the_console_script(tmp_path, write_scenario):
     assert not (tmp_path / "run").exists()
     usage = subprocess.run([QGEO, "run", "--seed", "abc"], capture_output=True, text=True)
     assert usage.returncode == 2 and "invalid int value" in usage.stderr and "Traceback" not in usage.stderr
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    process = subprocess.Popen([QGEO, "run", *SMALL, "--no-plots", "--out", str(tmp_path / "run")],
+                               stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    shown = b""
+    while chunk := _read(controller):
+        shown += chunk
+    os.close(controller)
+    assert process.wait() == 0
+    assert "3/3" in shown.decode() and "replication" in shown.decode()
+
+
+def _read(descriptor: int) -> bytes:
+    try:
+        return os.read(descriptor, 4096)
+    except OSError:  # the terminal closes when the process exits
+        return b""

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sim import rundir
+from sim.errors import UserError
 from sim.scenario import Scenario, display_path, load_scenario
 
 EPILOG = """\
@@ -93,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
     """
     from sim.batch import run_scenario  # here, not at the top: matplotlib is slow to import for --help
 
+    if args.resume and args.out is None:
+        raise UserError("--resume: expected --out DIR naming the run to continue, found no --out")
     scenario = scenario_from_args(args)
     out = args.out or Path("runs") / f"{scenario.name}-{datetime.now():%Y%m%d-%H%M%S}"
     before = len(rundir.finished(out, scenario.replications)) if args.resume and out.is_dir() else 0
