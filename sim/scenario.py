@@ -44,7 +44,7 @@ from typing import Any
 
 import pydantic
 
-from sim.data import ATTRIBUTES, DEFAULT_DATA_DIR
+from sim.data import ATTRIBUTES, DEFAULT_DATA_DIR, WorldData
 from sim.errors import UserError
 from sim.events import nearest, parse_event
 from sim.model import QuantumWorld, load_world_cached
@@ -506,7 +506,7 @@ def _validate(raw: _Raw, path: Path) -> Scenario:
         raise ScenarioError(f"{raw.where('steps')}: steps: {error}") from None
 
     _check_params(raw, values["params"])
-    _check_countries(raw, values["countries"], world.iso3)
+    _check_countries(raw, values["countries"], world)
     _check_events(raw, values["events"], world, base_year, base_year + values["steps"] - 1)
 
     try:
@@ -535,8 +535,8 @@ def _check_params(raw: _Raw, params: dict[str, Any]) -> None:
         del params[name]  # None: the model's default
 
 
-def _check_countries(raw: _Raw, countries: dict[str, Any], iso3: Sequence[str]) -> None:
-    codes = [str(code) for code in iso3]
+def _check_countries(raw: _Raw, countries: dict[str, Any], world: WorldData) -> None:
+    codes = [str(code) for code in world.iso3]
     for code, attributes in countries.items():
         if code not in codes:
             raise ScenarioError(
@@ -554,10 +554,19 @@ def _check_countries(raw: _Raw, countries: dict[str, Any], iso3: Sequence[str]) 
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ScenarioError(f"{where}: {key_path}: expected a number, found {value!r}")
             attributes[attribute] = float(value)
+            try:  # the data module's own range check
+                world.with_overrides({code: {attribute: float(value)}})
+            except UserError as error:
+                raise ScenarioError(f"{where}: {key_path}: {error}") from None
 
 
-def _check_events(raw: _Raw, events: list[Any], world: Any, first_year: int, last_year: int) -> None:
+IMPOSED_KINDS: tuple[str, ...] = ("export_controls", "sanctions")
+"""Event kinds only the data's leaders and providers can impose."""
+
+
+def _check_events(raw: _Raw, events: list[Any], world: WorldData, first_year: int, last_year: int) -> None:
     iso3 = [str(code) for code in world.iso3]
+    imposers = [code for code, role in zip(iso3, world.role, strict=True) if role != "second_wave"]
     for number, event in enumerate(events):
         where = raw.where(f"events[{number}]")
         if isinstance(event, dict):
@@ -565,9 +574,16 @@ def _check_events(raw: _Raw, events: list[Any], world: Any, first_year: int, las
                 if raw.origin.get(f"events[{number}].{key}"):
                     where = raw.origin[f"events[{number}].{key}"]
         try:
-            parse_event(event, iso3, first_year, last_year, label=f"events[{number}]")
+            parsed = parse_event(event, iso3, first_year, last_year, label=f"events[{number}]")
         except UserError as error:
             raise ScenarioError(f"{where}: {error}") from None
+        if parsed.kind in IMPOSED_KINDS:
+            for code in parsed.actors:
+                if code not in imposers:
+                    raise ScenarioError(
+                        f"{where}: events[{number}].actors: expected leaders or providers of the data (only "
+                        f"they can impose {parsed.kind}), found {code!r}, a second-wave country"
+                    )
 
 
 def _check_model(raw: _Raw, scenario: Scenario) -> None:

@@ -166,6 +166,18 @@ def test_unknown_attribute(write_scenario):
     assert "countries.VNM.dependence_aversio" in message and "did you mean 'dependence_aversion'" in message
 
 
+def test_country_attribute_out_of_range(write_scenario):
+    message = error_of(write_scenario("[countries.EGY]\nopenness = 1.5\n"))
+    assert "test.toml" in message and "countries.EGY.openness" in message
+    assert "[0, 1]" in message and "1.5" in message
+
+
+def test_second_wave_country_cannot_impose_export_controls(write_scenario):
+    message = error_of(write_scenario(EXPORT_EVENT.replace('["USA"]', '["VNM"]')))
+    assert "test.toml" in message and "events[0].actors" in message
+    assert "leaders or providers" in message and "found 'VNM'" in message
+
+
 def test_unknown_event_kind(write_scenario):
     message = error_of(write_scenario(EXPORT_EVENT.replace('"export_controls"', '"export_control"')))
     assert "test.toml" in message and "events[0]" in message and "'kind'" in message
