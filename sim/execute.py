@@ -43,6 +43,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import mesa
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -51,7 +52,6 @@ import pyarrow.parquet as pq
 from sim.design import Design, build_design
 from sim.experiment import Experiment, ExperimentError, Input, OutcomeSpec
 from sim.model import QuantumWorld
-from sim.results import model_frame
 from sim.rundir import now, versions, write_json
 from sim.scenario import Scenario, load_scenario
 from sim.seeds import derive_seed
@@ -127,11 +127,11 @@ def apply_inputs(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
                                        "steps": steps})
 
 
-def outcome_values(frame: pd.DataFrame, outcomes: Sequence[OutcomeSpec]) -> dict[str, float]:
+def outcome_values(columns: Mapping[str, np.ndarray], outcomes: Sequence[OutcomeSpec]) -> dict[str, float]:
     """The final and mean outcomes of one run.
 
     Args:
-        frame: The run's model frame.
+        columns: The run's model-frame columns (see :func:`simulate_model`).
         outcomes: The experiment's outcomes (series outcomes are skipped).
 
     Returns:
@@ -139,34 +139,43 @@ def outcome_values(frame: pd.DataFrame, outcomes: Sequence[OutcomeSpec]) -> dict
     """
     values: dict[str, float] = {}
     for outcome in outcomes:
+        column = columns[outcome.metric]
         if outcome.stat == "final":
-            values[outcome.name] = float(frame[outcome.metric].iloc[-1])
+            values[outcome.name] = float(column[-1])
         elif outcome.stat == "mean":
-            column = frame[outcome.metric]
             if outcome.window is not None:
                 first, last = outcome.window
-                column = column[(frame["year"] >= first) & (frame["year"] <= last)]
+                column = column[(columns["year"] >= first) & (columns["year"] <= last)]
             values[outcome.name] = float(column.mean())
     return values
 
 
-def simulate_model(scenario: Scenario, seed: int) -> pd.DataFrame:
-    """Run a scenario to its horizon and return its model frame only.
+def simulate_model(scenario: Scenario, seed: int) -> dict[str, np.ndarray]:
+    """Run a scenario to its horizon and return the columns of its model frame.
 
-    The same model frame as :func:`sim.runner.run_replication` gives, without agent and
-    partnership records (which an experiment does not keep, and which cost more than the run).
+    The same values as :func:`sim.results.model_frame` (``step``, ``year`` and every metric),
+    as arrays read straight from the model's DataCollector: an experiment keeps a few
+    numbers per run, so it skips the DataFrame and the agent and partnership records.
 
     Args:
         scenario: The scenario.
         seed: The run's seed.
 
     Returns:
-        The model frame (``step``, ``year`` and every metric).
+        Column name -> values, one per collected step (0 = construction).
     """
     model = QuantumWorld(**scenario.model_kwargs(), seed=seed, collect_agents=False)
-    while model.running:
-        model.step()
-    return model_frame(model)
+    try:
+        while model.running:
+            model.step()
+        records = model.datacollector.model_vars
+        columns = {name: np.asarray(values, dtype=float) for name, values in records.items()}
+        columns["step"] = np.arange(len(columns["year"]))
+        return columns
+    finally:
+        # Mesa 3.3 keeps every model alive in the class attribute Agent._ids (mesa#3179, fixed in
+        # Mesa 3.4, which needs Python 3.12): release it, or memory grows with every run.
+        mesa.Agent._ids.pop(model, None)
 
 
 # --------------------------------------------------------------------------- running chunks
@@ -212,18 +221,18 @@ def run_one(context: RunContext, run: Mapping[str, Any]) -> tuple[dict[str, Any]
         outcomes (or None when there are none).
     """
     values = {item.name: item.cast(run[item.name]) for item in context.inputs}
-    frame = simulate_model(apply_inputs(context.scenario, values), int(run["seed"]))
-    row = {key: int(run[key]) for key in ID_COLUMNS} | values | outcome_values(frame, context.outcomes)
+    columns = simulate_model(apply_inputs(context.scenario, values), int(run["seed"]))
+    row = {key: int(run[key]) for key in ID_COLUMNS} | values | outcome_values(columns, context.outcomes)
     series_outcomes = [o for o in context.outcomes if o.stat == "series"]
     if not series_outcomes:
         return row, None
     series = pd.DataFrame({
-        "run": np.full(len(frame), int(run["run"]), dtype=np.int64),
-        "step": frame["step"].to_numpy(np.int64),
-        "year": frame["year"].to_numpy(np.int64),
+        "run": np.full(len(columns["step"]), int(run["run"]), dtype=np.int64),
+        "step": columns["step"].astype(np.int64),
+        "year": columns["year"].astype(np.int64),
     })
     for outcome in series_outcomes:
-        series[outcome.name] = frame[outcome.metric].to_numpy(float)
+        series[outcome.name] = columns[outcome.metric]
     return row, series
 
 
