@@ -1,0 +1,114 @@
+"""``qgeo ui``: serve the browser explorer (:mod:`sim.app`) with Solara, on 127.0.0.1 by default."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sim.errors import UserError
+from sim.events import nearest
+from sim.explorer.session import DEFAULT_SCENARIO, SCENARIO_ENV, scenario_names
+
+DEFAULT_PORT = 8765
+
+
+class UiError(UserError, ValueError):
+    """A bad argument of ``qgeo ui``."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``ui`` command.
+
+    Args:
+        subparsers: The top-level parser's sub-parsers.
+    """
+    parser = subparsers.add_parser(
+        "ui",
+        help="open the browser explorer (vary parameters, watch the network rewire)",
+        description="Serve the explorer page with Solara. Open the printed address in a browser; "
+        "stop the server with Ctrl-C.",
+        epilog="Example: qgeo ui export_controls --port 8765",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "scenario", nargs="?", default=DEFAULT_SCENARIO,
+        help=f"shipped scenario to open, by name or as scenarios/NAME.toml (default {DEFAULT_SCENARIO})",
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this machine only)")
+    parser.add_argument("--open", action="store_true", help="open a browser tab when the server is up")
+    parser.set_defaults(handler=run)
+
+
+def scenario_name(given: str) -> str:
+    """The shipped scenario a ``qgeo ui`` argument names.
+
+    Args:
+        given: A scenario name (``export_controls``) or a path to a shipped scenario file.
+
+    Returns:
+        The scenario name.
+
+    Raises:
+        UiError: Not a shipped scenario, naming the nearest one and the valid names.
+    """
+    names = scenario_names()
+    name = Path(given).stem if given.endswith(".toml") else given
+    if name not in names:
+        raise UiError(
+            f"scenario {given!r} is not a shipped scenario{nearest(name, names)}; "
+            f"the explorer offers {', '.join(names)}"
+        )
+    return name
+
+
+def server_command(port: int, host: str, open_browser: bool) -> list[str]:
+    """The ``solara run`` command line that serves :mod:`sim.app`.
+
+    Args:
+        port: Port.
+        host: Address to listen on.
+        open_browser: Whether Solara opens a browser tab.
+
+    Returns:
+        The argument list.
+    """
+    return [
+        sys.executable, "-m", "solara", "run", "sim.app", "--host", host, "--port", str(port),
+        "--production", "--open" if open_browser else "--no-open", "--log-level", "warning",
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the explorer until interrupted.
+
+    Args:
+        args: Parsed arguments (``scenario``, ``port``, ``host``, ``open``).
+
+    Returns:
+        The server's exit code (0 after Ctrl-C).
+
+    Raises:
+        UiError: Unknown scenario or a port outside 1-65535.
+    """
+    name = scenario_name(args.scenario)
+    if not 0 < args.port < 65536:
+        raise UiError(f"--port expected a port number in 1-65535, found {args.port}")
+    env = {**os.environ, SCENARIO_ENV: name}
+    print(f"qgeo ui: serving the explorer on http://{args.host}:{args.port}/ (scenario {name}); "
+          "Ctrl-C stops it", flush=True)
+    server = subprocess.Popen(server_command(args.port, args.host, args.open), env=env)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        return 0

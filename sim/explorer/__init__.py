@@ -1,0 +1,8 @@
+"""The browser explorer (``qgeo ui``): a Solara page to vary parameters and watch the world change.
+
+:mod:`sim.explorer.session` holds one student's run without any UI (settings,
+the model built from them, stepping, events applied from the page) and gives
+immutable snapshots of it; :mod:`sim.explorer.charts` turns a snapshot into
+ECharts options; :mod:`sim.explorer.components` are the Solara components, and
+:mod:`sim.app` assembles them into the page.
+"""

@@ -1,0 +1,480 @@
+"""Solara components of the explorer page.
+
+Each component draws part of a :class:`sim.explorer.session.Snapshot` and calls
+back into the page on user actions; none of them touches the model. Widgets the
+browser test needs to find carry a ``qgeo-*`` CSS class.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import reacton.ipyvuetify as rv
+import solara
+
+from sim.explorer import charts
+from sim.explorer.session import (
+    AVERSION_RANGE,
+    BUDGET_LOG10_RANGE,
+    CONTROL_STEP,
+    LAYOUT_ASPECT,
+    PAGE_PARAMETERS,
+    CountryView,
+    EventView,
+    Snapshot,
+    parameter_doc,
+    parameter_label,
+)
+
+ODD_LINK = "odd"
+"""Route of the page that shows docs/ODD.md."""
+PLOT_HEIGHT = "height: 300px; width: 100%;"
+NETWORK_STYLE = f"width: 100%; aspect-ratio: {LAYOUT_ASPECT}; min-height: 360px;"
+CARD_STYLE = "margin-bottom: 12px;"
+
+
+@solara.component
+def ValueSlider(
+    name: str,
+    label: str,
+    readout: str,
+    value: float,
+    low: float,
+    high: float,
+    step: float,
+    on_value: Callable[[float], None],
+    hint: str = "",
+    disabled: bool = False,
+):
+    """A labelled slider whose readout shows the value the current model was built with.
+
+    Args:
+        name: Identifier; the slider gets the CSS class ``qgeo-slider-<name>``.
+        label: Label.
+        readout: Formatted current value (from the model, not from the slider).
+        value: Slider position.
+        low: Smallest position.
+        high: Largest position.
+        step: Increment.
+        on_value: Called with the new position.
+        hint: One-line explanation shown under the slider.
+        disabled: Whether the slider is inactive.
+    """
+    with solara.Column(gap="0px", style="margin-bottom: 6px;"):
+        with solara.Row(justify="space-between", style="align-items: baseline;"):
+            solara.Text(label, style="font-weight: 500;")
+            solara.Text(readout, classes=[f"qgeo-readout-{name}"], style="font-family: monospace;")
+        rv.Slider(
+            v_model=value,
+            on_v_model=lambda new: on_value(float(new)),
+            min=low,
+            max=high,
+            step=step,
+            thumb_label=False,
+            hide_details=True,
+            dense=True,
+            disabled=disabled,
+            class_=f"qgeo-slider qgeo-slider-{name}",
+        )
+        if hint:
+            solara.Text(hint, style="font-size: 0.75rem; color: #666; line-height: 1.1;")
+
+
+@solara.component
+def ScenarioPicker(
+    names: tuple[str, ...],
+    scenario: str,
+    description: str,
+    on_scenario: Callable[[str], None],
+    on_restore: Callable[[], None],
+):
+    """Choose a shipped scenario; shows its question.
+
+    Args:
+        names: Shipped scenario names.
+        scenario: The current scenario.
+        description: Its question.
+        on_scenario: Called with the chosen scenario name.
+        on_restore: Called to drop every page change.
+    """
+    with solara.Card("Scenario", style=CARD_STYLE):
+        rv.Select(
+            label="Shipped scenario",
+            items=list(names),
+            v_model=scenario,
+            on_v_model=on_scenario,
+            dense=True,
+            hide_details=True,
+            class_="qgeo-scenario",
+        )
+        solara.Text(description, style="font-size: 0.85rem; color: #444; display: block; margin: 8px 0;")
+        solara.Button("Restore scenario values", icon_name="mdi-restore", on_click=on_restore,
+                      text=True, small=True, classes=["qgeo-restore"])
+
+
+@solara.component
+def ParameterControls(
+    params: dict[str, float], stringency_from_data: bool, on_param: Callable[[str, float], None]
+):
+    """Sliders for the choice weights, noise, inertia and the leaders' export controls.
+
+    Args:
+        params: Each page parameter's value in the current model (the readouts show these).
+        stringency_from_data: Whether the leaders' stringency is the data's (not set).
+        on_param: Called with a parameter name and its new value.
+    """
+    with solara.Card("Parameters", style=CARD_STYLE):
+        for name, span in PAGE_PARAMETERS.items():
+            value = params[name]
+            readout = f"{value:.2f}"
+            if name == "leader_stringency" and stringency_from_data:
+                readout += " (data)"
+            ValueSlider(
+                name=name,
+                label=parameter_label(name),
+                readout=readout,
+                value=value,
+                low=span.low,
+                high=max(span.high, value),
+                step=span.step,
+                on_value=lambda new, name=name: on_param(name, new),
+                hint=parameter_doc(name),
+            )
+
+
+@solara.component
+def CountryControls(
+    focus: str,
+    values: dict[str, float],
+    choices: tuple[tuple[str, str], ...],
+    on_focus: Callable[[str], None],
+    on_attribute: Callable[[str, float], None],
+):
+    """A chosen second-wave country's dependence aversion and budget.
+
+    Args:
+        focus: The chosen country.
+        values: Its ``dependence_aversion`` and ``budget_usd`` in the current run.
+        choices: (ISO3, name) of the countries to choose from.
+        on_focus: Called with the chosen country.
+        on_attribute: Called with ``dependence_aversion`` or ``budget_usd`` and its new value.
+    """
+    with solara.Card("One second-wave country", style=CARD_STYLE):
+        rv.Select(
+            label="Country",
+            items=[{"text": f"{name} ({code})", "value": code} for code, name in choices],
+            v_model=focus,
+            on_v_model=on_focus,
+            dense=True,
+            hide_details=True,
+            class_="qgeo-focus",
+        )
+        if not values:
+            return
+        aversion = values["dependence_aversion"]
+        ValueSlider(
+            name="dependence_aversion",
+            label="Dependence aversion",
+            readout=f"{aversion:.2f}",
+            value=aversion,
+            low=AVERSION_RANGE.low,
+            high=max(AVERSION_RANGE.high, aversion),
+            step=AVERSION_RANGE.step,
+            on_value=lambda new: on_attribute("dependence_aversion", new),
+            hint="weight this country puts on dependence risk (1 = typical)",
+        )
+        budget = values["budget_usd"]
+        position = min(max(math.log10(budget), BUDGET_LOG10_RANGE.low), BUDGET_LOG10_RANGE.high)
+        ValueSlider(
+            name="budget_usd",
+            label="Announced budget",
+            readout=charts.usd(budget),
+            value=round(position, 4),
+            low=BUDGET_LOG10_RANGE.low,
+            high=BUDGET_LOG10_RANGE.high,
+            step=BUDGET_LOG10_RANGE.step,
+            on_value=lambda new: on_attribute("budget_usd", round(10.0 ** new, -3)),
+            hint="public quantum budget, USD per year (log scale)",
+        )
+
+
+@solara.component
+def SeedControl(root_seed: int, seed: int, on_seed: Callable[[int], None]):
+    """The root seed; the page shows replication 0 of it, as ``qgeo run`` computes it.
+
+    Args:
+        root_seed: The scenario's root seed.
+        seed: The model's seed.
+        on_seed: Called with a new root seed.
+    """
+    with solara.Card("Seed", style=CARD_STYLE):
+        with solara.Row(style="align-items: center;"):
+            solara.InputInt("Root seed", value=root_seed, on_value=on_seed,
+                            continuous_update=False, classes=["qgeo-seed"])
+            solara.Button("Next", icon_name="mdi-dice-multiple", text=True, small=True,
+                          on_click=lambda: on_seed(root_seed + 1), classes=["qgeo-next-seed"])
+        solara.Text(f"model seed {seed} (replication 0 of the root seed)",
+                    style="font-size: 0.75rem; color: #666;")
+
+
+@solara.component
+def RunControls(
+    snapshot: Snapshot,
+    playing: bool,
+    on_step: Callable[[], None],
+    on_play: Callable[[bool], None],
+    on_reset: Callable[[], None],
+):
+    """The current year with Step, Play/Pause and Reset.
+
+    Args:
+        snapshot: The run.
+        playing: Whether the page is playing.
+        on_step: Called to take one step.
+        on_play: Called with True to play, False to pause.
+        on_reset: Called to rebuild the model at the base year.
+    """
+    with solara.Card(style=CARD_STYLE):
+        with solara.Row(style="align-items: center; flex-wrap: wrap;", gap="16px"):
+            with solara.Column(gap="0px", style="min-width: 150px;"):
+                solara.Text(str(snapshot.year), classes=["qgeo-year"],
+                            style="font-size: 2.4rem; font-weight: 600; line-height: 1.1;")
+                solara.Text(f"step {snapshot.step} of {snapshot.horizon}", classes=["qgeo-step"],
+                            style="color: #555;")
+            solara.Button("Step", icon_name="mdi-step-forward", on_click=on_step, color="primary",
+                          disabled=playing or not snapshot.running, classes=["qgeo-step-button"])
+            if playing:
+                solara.Button("Pause", icon_name="mdi-pause", on_click=lambda: on_play(False),
+                              color="warning", classes=["qgeo-play-button"])
+            else:
+                solara.Button("Play", icon_name="mdi-play", on_click=lambda: on_play(True),
+                              disabled=not snapshot.running, color="success", classes=["qgeo-play-button"])
+            solara.Button("Reset", icon_name="mdi-restore", on_click=on_reset, outlined=True,
+                          classes=["qgeo-reset-button"])
+            with solara.Column(gap="0px", style="margin-left: auto; text-align: right;"):
+                solara.Text(f"scenario {snapshot.scenario} · root seed {snapshot.root_seed}",
+                            classes=["qgeo-run-label"], style="color: #333;")
+                m = snapshot.metrics
+                solara.Text(
+                    f"{m['n_partnerships']} partnerships · leaders hold {m['share_leaders']:.0%} · "
+                    f"controls {m['leader_stringency']:.2f}",
+                    style="color: #555; font-size: 0.9rem;",
+                )
+                if not snapshot.running:
+                    solara.Text(f"end of the horizon ({snapshot.year}): press Reset to run again",
+                                style="color: #b03a2e; font-size: 0.9rem;")
+
+
+@solara.component
+def NetworkView(snapshot: Snapshot, selected: str | None, on_select: Callable[[str], None]):
+    """The partnership network; hover a country for details, click to select it.
+
+    Args:
+        snapshot: The run.
+        selected: Selected country, highlighted with its partnerships.
+        on_select: Called with the ISO3 code of a clicked country.
+    """
+
+    def clicked(event: dict) -> None:
+        if event.get("dataType") == "node" and event.get("name"):
+            on_select(str(event["name"]))
+
+    with solara.Card("Partnership network", style=CARD_STYLE, classes=["qgeo-network"]):
+        solara.Text(
+            "Arrows run from provider to receiver; width = share of the receiver's partnerships. "
+            "Node size = capability (log scale). US camp on the left, China/Russia camp on the right. "
+            "Hover a country for details, click to select it.",
+            style="font-size: 0.8rem; color: #555;",
+        )
+        solara.FigureEcharts(
+            option=charts.network_option(snapshot, selected),
+            on_click=clicked,
+            attributes={"style": NETWORK_STYLE, "class": "qgeo-network-chart"},
+            responsive=True,
+        )
+
+
+@solara.component
+def CountryDetails(
+    view: CountryView, choices: tuple[tuple[str, str], ...], on_select: Callable[[str], None]
+):
+    """Partners, budget, capability and dependence of the selected country.
+
+    Args:
+        view: The selected country.
+        choices: (ISO3, name) of every country.
+        on_select: Called with another country chosen in the list or among the partners.
+    """
+    items = [{"text": f"{name} ({code})", "value": code} for code, name in choices]
+    with solara.Card("Country", style=CARD_STYLE, classes=["qgeo-country"]):
+        rv.Select(label="Selected country", items=items, v_model=view.iso3, on_v_model=on_select,
+                  dense=True, hide_details=True, class_="qgeo-selected")
+        rows = [
+            ("Role", charts.ROLE_LABELS[view.role] + f" ({view.bloc})"),
+            ("Capability", f"{view.capability:.3g}"),
+            ("Budget (announced)", charts.usd(view.budget)),
+            ("Spending (disbursed)", charts.usd(view.spending)),
+            ("Openness", f"{view.openness:.2f}"),
+            ("Dependence aversion", f"{view.dependence_aversion:.2f}"),
+        ]
+        if view.role == "second_wave":
+            rows += [
+                ("Partners", str(view.n_partners)),
+                ("Portfolio HHI", f"{view.portfolio_hhi:.2f}"),
+                ("Built at home", f"{view.domestic_share:.0%}"),
+            ]
+        else:
+            rows.append(("Second-wave partners", str(view.n_partners)))
+        if view.sanctioned > 0:
+            rows.append(("Under sanctions", f"severity {view.sanctioned:.2f}"))
+        table = "\n".join(f"| {key} | {value} |" for key, value in rows)
+        solara.Markdown(f"| | |\n|:--|--:|\n{table}", style="font-size: 0.9rem;")
+        heading = "Partners (share of its portfolio)" if view.role == "second_wave" else (
+            "Serves (share of each receiver's portfolio)")
+        solara.Text(heading, style="font-weight: 500;")
+        if not view.partners:
+            solara.Text("none", style="color: #777;")
+        for code, weight in view.partners:
+            with solara.Row(style="align-items: center;", gap="6px"):
+                solara.Button(code, text=True, small=True, on_click=lambda code=code: on_select(code),
+                              style="min-width: 48px;")
+                rv.ProgressLinear(value=100.0 * weight, height=10, color="#5d6d7e",
+                                  style_="flex: 1; max-width: 200px;")
+                solara.Text(f"{weight:.0%}", style="font-size: 0.85rem; width: 36px;")
+
+
+@solara.component
+def EventControls(
+    year: int,
+    running: bool,
+    actors: tuple[str, ...],
+    leaders: tuple[str, ...],
+    on_controls: Callable[[int], None],
+    on_sanction: Callable[[str, float], None],
+):
+    """Buttons that apply an event in the current year.
+
+    Args:
+        year: The current year (events apply in the step that simulates it).
+        running: Whether the run can step further (events need a step to apply in).
+        actors: Leaders and providers of the data.
+        leaders: Current leaders among them.
+        on_controls: Called with +1 to tighten or -1 to ease the leaders' controls.
+        on_sanction: Called with a target and a severity (0 lifts).
+    """
+    targets = [code for code in actors if code not in leaders] or list(actors)
+    default_target = "RUS" if "RUS" in targets else targets[0]
+    target = solara.use_reactive(default_target)
+    severity = solara.use_reactive(0.8)
+    if target.value not in targets:
+        target.set(default_target)
+    disabled = not running
+    with solara.Card("Apply an event now", style=CARD_STYLE, classes=["qgeo-events"]):
+        solara.Text(
+            f"Events take effect in the next step (the step that simulates {year}), "
+            "exactly like an event a scenario schedules for that year.",
+            style="font-size: 0.8rem; color: #555;",
+        )
+        imposers = ", ".join(leaders) or "no leader"
+        with solara.Row(style="flex-wrap: wrap; margin-top: 8px;"):
+            solara.Button(f"Tighten export controls (+{CONTROL_STEP:g})", icon_name="mdi-lock",
+                          on_click=lambda: on_controls(+1), disabled=disabled, color="error", outlined=True,
+                          classes=["qgeo-tighten"])
+            solara.Button(f"Ease export controls (−{CONTROL_STEP:g})", icon_name="mdi-lock-open-variant",
+                          on_click=lambda: on_controls(-1), disabled=disabled, color="success",
+                          outlined=True, classes=["qgeo-ease"])
+        solara.Text(f"by the leaders ({imposers}), toward every non-allied country",
+                    style="font-size: 0.75rem; color: #666;")
+        with solara.Row(style="align-items: center; flex-wrap: wrap; margin-top: 8px;"):
+            rv.Select(label="Sanction target", items=targets, v_model=target.value, on_v_model=target.set,
+                      dense=True, hide_details=True, style_="max-width: 150px;", class_="qgeo-target")
+            with solara.Column(gap="0px", style="min-width: 160px;"):
+                solara.Text(f"severity {severity.value:.2f}", style="font-size: 0.8rem;")
+                rv.Slider(v_model=severity.value, on_v_model=lambda v: severity.set(float(v)), min=0.05,
+                          max=1.0, step=0.05, dense=True, hide_details=True, class_="qgeo-severity")
+            solara.Button("Impose sanctions", icon_name="mdi-cancel", disabled=disabled, color="error",
+                          outlined=True, on_click=lambda: on_sanction(target.value, severity.value),
+                          classes=["qgeo-sanction"])
+            solara.Button("Lift", icon_name="mdi-check", disabled=disabled, text=True,
+                          on_click=lambda: on_sanction(target.value, 0.0), classes=["qgeo-lift"])
+        solara.Text(f"imposed by the leaders other than the target ({imposers})",
+                    style="font-size: 0.75rem; color: #666;")
+
+
+@solara.component
+def EventList(events: tuple[EventView, ...], year: int):
+    """The run's events, scheduled by the scenario or applied from the page, with their status.
+
+    Args:
+        events: The events.
+        year: The current year.
+    """
+    solara.Text("Events of this run", style="font-weight: 500; display: block; margin-top: 10px;")
+    if not events:
+        solara.Text("none scheduled", style="color: #777; font-size: 0.85rem;")
+    for event in events:
+        if event.applied:
+            status, color = "applied", "grey"
+        elif event.year == year:
+            status, color = "next step", "orange"
+        else:
+            status, color = "scheduled", "blue"
+        with solara.Row(style="align-items: center;", gap="6px", classes=["qgeo-event"]):
+            rv.Chip(children=[status], small=True, color=color, text_color="white")
+            solara.Text(f"{event.year} · {event.origin}: {event.text}", style="font-size: 0.85rem;")
+
+
+@solara.component
+def LivePlots(snapshot: Snapshot):
+    """Provider shares, capability by group and second-wave dependence over the run so far.
+
+    Args:
+        snapshot: The run.
+    """
+    with solara.ColumnsResponsive(default=[12], large=[4, 4, 4]):
+        for option, name in (
+            (charts.shares_option(snapshot), "shares"),
+            (charts.capability_option(snapshot), "capability"),
+            (charts.dependence_option(snapshot), "dependence"),
+        ):
+            with solara.Card(style=CARD_STYLE, classes=[f"qgeo-plot-{name}"]):
+                solara.FigureEcharts(option=option, attributes={"style": PLOT_HEIGHT}, responsive=True)
+
+
+@solara.component
+def Explanation():
+    """What the model is and what each control does, with a link to the model description."""
+    controls = "\n".join(
+        f"- **{parameter_label(name)}**: "
+        f"{parameter_doc(name)}."
+        for name in PAGE_PARAMETERS
+    )
+    with solara.Card("About this model", style=CARD_STYLE, classes=["qgeo-explanation"]):
+        solara.Markdown(
+            f"""
+**qgeo** is an agent-based model of international quantum-technology partnerships. Two leaders
+(the United States and China) hold most of the money and keep core technology closed; providers
+(the EU and its members, the UK, Japan, Korea, India, Russia and others) sell or share what they
+have; second-wave countries (Vietnam, Egypt, Brazil and others) have small budgets and each year
+choose a portfolio of partners, or build at home, by weighing a partner's **openness**, its
+**cost** relative to their own budget and the **dependence risk** it brings (a noisy logit choice,
+with inertia). Capability grows with disbursed spending and with what partners transfer;
+providers adapt openness and price to win partners, and leaders tighten controls when rivals gain.
+One step is one year.
+
+**Controls**
+
+{controls}
+- **One second-wave country**: change the dependence aversion or budget of a chosen country
+  (a scenario override, as in `[countries.VNM]` of a scenario file).
+- **Seed**: the root seed; the page runs replication 0, the same run `qgeo run` writes first.
+- **Step / Play / Reset**: advance one year, run continuously, or rebuild at the base year.
+  Moving any control rebuilds the model at the base year.
+- **Apply an event now**: the event is added to this run for the current year and takes effect in the
+  next step.
+
+The full model description (purpose, entities, process, submodels, data sources) is in
+[docs/ODD.md]({ODD_LINK}).
+"""
+        )

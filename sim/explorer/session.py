@@ -1,0 +1,670 @@
+"""One explorer session: the settings a student chose, the model built from them, and snapshots.
+
+An :class:`Explorer` holds everything the page changes, with no UI in it, so
+that tests and benchmarks can drive it directly. Settings are kept as typed
+scenario overrides (``params.<p>``, ``countries.<ISO3>.<attribute>``, ``seed``)
+and the model is built exactly as ``qgeo run`` builds replication 0 of the
+resulting scenario: ``QuantumWorld(**scenario.model_kwargs(), seed=derive_seed(scenario.seed, 0))``.
+Events applied from the page are validated with :func:`sim.events.parse_events`
+and appended to ``model.events`` for the current year, so the model applies them
+at the start of the next step, like any event scheduled for that year.
+
+:meth:`Explorer.snapshot` copies what the page shows into an immutable
+:class:`Snapshot`; every Explorer method holds one lock, so a snapshot never
+sees a half-finished step (the play loop and button clicks may run in
+different threads).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UserError
+from sim.events import Event, nearest, parse_events
+from sim.model import QuantumWorld, load_world_cached
+from sim.network import partnership_graph
+from sim.parameters import PARAMETERS, check_parameter
+from sim.results import model_frame
+from sim.scenario import Scenario, load_scenario, shipped_scenarios
+from sim.seeds import derive_seed
+
+DEFAULT_SCENARIO = "baseline"
+"""Scenario the page opens with when none is given."""
+SCENARIO_ENV = "QGEO_UI_SCENARIO"
+"""Environment variable naming the scenario the page opens with (``qgeo ui`` sets it)."""
+DEFAULT_FOCUS = "VNM"
+"""Second-wave country whose attributes the page offers to change first (if in the data)."""
+
+
+@dataclass(frozen=True)
+class SliderRange:
+    """Range a page slider covers (a part of the parameter's valid range).
+
+    Attributes:
+        low: Smallest value on the slider.
+        high: Largest value on the slider (raised to a scenario's value above it).
+        step: Slider increment.
+    """
+
+    low: float
+    high: float
+    step: float
+
+
+PAGE_PARAMETERS: dict[str, SliderRange] = {
+    "openness_weight": SliderRange(0.0, 10.0, 0.1),
+    "cost_weight": SliderRange(0.0, 10.0, 0.1),
+    "dependence_weight": SliderRange(0.0, 10.0, 0.1),
+    "choice_temperature": SliderRange(0.0, 2.0, 0.05),
+    "switching_cost": SliderRange(0.0, 10.0, 0.1),
+    "leader_stringency": SliderRange(0.0, 1.0, 0.05),
+}
+"""Model parameters the page has sliders for, with each slider's range."""
+
+PARAMETER_LABELS: dict[str, str] = {"leader_stringency": "Leaders' export controls"}
+"""Labels that differ from the capitalised parameter name."""
+COUNTRY_ATTRIBUTES: tuple[str, ...] = ("dependence_aversion", "budget_usd")
+"""Attributes of the focus country the page can override."""
+AVERSION_RANGE = SliderRange(0.0, 10.0, 0.1)
+BUDGET_LOG10_RANGE = SliderRange(5.0, 9.5, 0.05)
+"""The budget slider moves over log10(USD per year): 100 thousand to about 3 billion."""
+LAYOUT_ASPECT = 1.45
+"""Width over height of the network layout (the page keeps its chart at this aspect)."""
+CONTROL_STEP = 0.25
+"""How far one press of "tighten" or "ease" moves the leaders' export-control stringency."""
+
+
+class ExplorerError(UserError, ValueError):
+    """A page action that cannot be carried out (the message is shown on the page)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a student set on the page, on top of a shipped scenario.
+
+    Attributes:
+        scenario: Name of the shipped scenario.
+        params: Page parameters moved away from the scenario's values.
+        focus: Second-wave country whose attributes the page sets.
+        country: The focus country's attributes moved away from the scenario's values.
+        seed: Root seed, if changed from the scenario's.
+    """
+
+    scenario: str
+    params: Mapping[str, float] = field(default_factory=dict)
+    focus: str = ""
+    country: Mapping[str, float] = field(default_factory=dict)
+    seed: int | None = None
+
+    def overrides(self) -> dict[str, Any]:
+        """The settings as typed overrides for :func:`sim.scenario.load_scenario`.
+
+        Returns:
+            Keys ``params.<p>``, ``countries.<ISO3>.<attribute>`` and ``seed``.
+        """
+        out: dict[str, Any] = {f"params.{name}": value for name, value in self.params.items()}
+        out.update({f"countries.{self.focus}.{attr}": value for attr, value in self.country.items()})
+        if self.seed is not None:
+            out["seed"] = self.seed
+        return out
+
+
+@dataclass(frozen=True)
+class CountryView:
+    """One country as the page shows it.
+
+    Attributes:
+        iso3: ISO3 code.
+        name: Country name.
+        role: Current role (``leader``, ``provider`` or ``second_wave``).
+        bloc: Geopolitical bloc.
+        capability: Knowledge stock, capability units.
+        budget: Announced budget, USD per year.
+        spending: Disbursed spending, USD per year.
+        openness: Base openness, 0 closed to 1 open.
+        dependence_aversion: Weight on dependence risk (1 = typical).
+        n_partners: Partners (second wave) or receivers served (providers).
+        portfolio_hhi: Herfindahl index of the foreign portfolio (second wave).
+        domestic_share: Share of effort spent building at home.
+        sanctioned: Highest sanctions severity the country is under.
+        partners: Partners and portfolio weights, largest first.
+    """
+
+    iso3: str
+    name: str
+    role: str
+    bloc: str
+    capability: float
+    budget: float
+    spending: float
+    openness: float
+    dependence_aversion: float
+    n_partners: int
+    portfolio_hhi: float
+    domestic_share: float
+    sanctioned: float
+    partners: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An event of the current run, scheduled by the scenario or applied from the page.
+
+    Attributes:
+        year: Year whose step applies it.
+        text: Short description.
+        origin: ``"scenario"`` or ``"page"``.
+        applied: Whether the model has already stepped through that year.
+    """
+
+    year: int
+    text: str
+    origin: str
+    applied: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """An immutable copy of what the page shows after a build, step or event.
+
+    Snapshots compare by identity: each build, step or event gives a new one.
+
+    Attributes:
+        scenario: Scenario name.
+        description: The question the scenario asks.
+        scenario_names: Names of the shipped scenarios.
+        root_seed: The scenario's root seed.
+        seed: The model's seed (replication 0 of the root seed).
+        build: Counter of model builds in this session.
+        year: Current year (the state after the steps taken so far).
+        step: Steps taken.
+        horizon: Steps in the run.
+        base_year: First simulated year.
+        running: Whether the model can step further.
+        params: Current value of each page parameter.
+        stringency_from_data: Whether the leaders' stringency is the data's (not set).
+        focus: Focus country for the country sliders.
+        focus_values: The focus country's dependence aversion and budget in this run.
+        second_wave: ISO3 codes the focus can be chosen from.
+        actors: Leaders and providers of the data (who can impose controls and sanctions).
+        leaders: Current leaders among ``actors``.
+        countries: Every country, in data order.
+        edges: Partnerships as (provider, receiver, weight).
+        positions: Node positions (fixed for a build).
+        capability_range: Capability mapped to the smallest and largest node (fixed for a build).
+        frame: ``model_frame`` of the run so far.
+        events: Scheduled and page events.
+        metrics: The current year's outcomes.
+    """
+
+    scenario: str
+    description: str
+    scenario_names: tuple[str, ...]
+    root_seed: int
+    seed: int
+    build: int
+    year: int
+    step: int
+    horizon: int
+    base_year: int
+    running: bool
+    params: Mapping[str, float]
+    stringency_from_data: bool
+    focus: str
+    focus_values: Mapping[str, float]
+    second_wave: tuple[str, ...]
+    actors: tuple[str, ...]
+    leaders: tuple[str, ...]
+    countries: tuple[CountryView, ...]
+    edges: tuple[tuple[str, str, float], ...]
+    positions: Mapping[str, tuple[float, float]]
+    capability_range: tuple[float, float]
+    frame: pd.DataFrame
+    events: tuple[EventView, ...]
+    metrics: Mapping[str, float]
+
+    def country(self, iso3: str) -> CountryView:
+        """The view of one country.
+
+        Args:
+            iso3: ISO3 code.
+
+        Returns:
+            Its view.
+
+        Raises:
+            KeyError: Unknown code.
+        """
+        for view in self.countries:
+            if view.iso3 == iso3:
+                return view
+        raise KeyError(iso3)
+
+
+def scenario_names() -> tuple[str, ...]:
+    """Names of the shipped scenarios, in file order.
+
+    Returns:
+        Scenario names (file stems in ``scenarios/``).
+    """
+    return tuple(path.stem for path in shipped_scenarios())
+
+
+def layout_positions(
+    iso3: tuple[str, ...] | list[str], role: np.ndarray, alignment: np.ndarray
+) -> dict[str, tuple[float, float]]:
+    """Node positions: leaders and providers on the upper arc, second-wave countries on the lower.
+
+    Along each arc countries are ordered by geopolitical alignment, so the US camp
+    sits on the left and the China/Russia camp on the right, and partnerships are
+    chords across the circle. The layout is a pure function of the data, so it is
+    identical for every step, seed and session.
+
+    Args:
+        iso3: Country codes.
+        role: Role of each country at build time.
+        alignment: Alignment of each country, -1 (US camp) to +1.
+
+    Returns:
+        ISO3 -> (x, y) with y growing downwards (screen coordinates) on an ellipse of
+        half-height 100 and half-width ``100 * LAYOUT_ASPECT``.
+    """
+    positions: dict[str, tuple[float, float]] = {}
+    for upper in (True, False):
+        members = [i for i in range(len(iso3)) if (role[i] != "second_wave") == upper]
+        members.sort(key=lambda i: (float(alignment[i]), str(iso3[i])))
+        count = len(members)
+        for rank, i in enumerate(members):
+            fraction = 0.5 if count == 1 else rank / (count - 1)
+            angle = math.radians(170.0 - 160.0 * fraction)
+            x = LAYOUT_ASPECT * 100.0 * math.cos(angle)
+            y = -100.0 * math.sin(angle) if upper else 100.0 * math.sin(angle)
+            positions[str(iso3[i])] = (round(x, 3), round(y, 3))
+    return positions
+
+
+class Explorer:
+    """One student's run: settings, the model built from them, and the events applied to it.
+
+    Attributes:
+        settings: The current settings.
+        scenario: The scenario resolved from the settings.
+        model: The model built from it.
+        positions: Node positions of this build.
+    """
+
+    def __init__(self, scenario: str = DEFAULT_SCENARIO) -> None:
+        """Open a session on a shipped scenario.
+
+        Args:
+            scenario: Shipped scenario name.
+
+        Raises:
+            ExplorerError: Unknown scenario name.
+        """
+        self._lock = threading.RLock()
+        self._names = scenario_names()
+        self._builds = 0
+        self._page_events: list[tuple[Event, str]] = []
+        self.select_scenario(scenario)
+
+    # ------------------------------------------------------------ settings
+    def select_scenario(self, name: str) -> None:
+        """Switch to a shipped scenario with its own values (page changes are dropped).
+
+        Args:
+            name: Scenario name.
+
+        Raises:
+            ExplorerError: Unknown scenario name, naming the nearest one.
+        """
+        if name not in self._names:
+            raise ExplorerError(
+                f"unknown scenario {name!r}{nearest(name, self._names)}; "
+                f"shipped scenarios are {', '.join(self._names)}"
+            )
+        with self._lock:
+            base = load_scenario(name)
+            data = load_world_cached(base.data)
+            second_wave = [code for code, role in zip(data.iso3, data.role, strict=True)
+                           if role == "second_wave"]
+            focus = DEFAULT_FOCUS if DEFAULT_FOCUS in second_wave else (second_wave or [""])[0]
+            self._configure(Settings(scenario=name, focus=focus))
+
+    def set_param(self, name: str, value: float) -> None:
+        """Set a page parameter and rebuild the model.
+
+        Args:
+            name: One of :data:`PAGE_PARAMETERS`.
+            value: New value, within the parameter's valid range.
+
+        Raises:
+            ExplorerError: Not a page parameter.
+            sim.parameters.ParameterError: Value out of range.
+        """
+        if name not in PAGE_PARAMETERS:
+            raise ExplorerError(f"{name!r} is not a page parameter{nearest(name, PAGE_PARAMETERS)}")
+        value = check_parameter(name, value)
+        with self._lock:
+            self._configure(replace(self.settings, params={**self.settings.params, name: value}))
+
+    def set_focus(self, iso3: str) -> None:
+        """Choose the second-wave country whose attributes the page sets (its changes are dropped).
+
+        Args:
+            iso3: A second-wave country of the data.
+
+        Raises:
+            ExplorerError: Not a second-wave country of the data.
+        """
+        with self._lock:
+            choices = self._second_wave()
+            if iso3 not in choices:
+                raise ExplorerError(
+                    f"{iso3!r} is not a second-wave country of the data{nearest(iso3, choices)}"
+                )
+            self._configure(replace(self.settings, focus=iso3, country={}))
+
+    def set_country_attribute(self, attribute: str, value: float) -> None:
+        """Set the focus country's dependence aversion or budget and rebuild the model.
+
+        Args:
+            attribute: ``dependence_aversion`` or ``budget_usd``.
+            value: New value (the data's valid range applies).
+
+        Raises:
+            ExplorerError: Not one of :data:`COUNTRY_ATTRIBUTES`.
+            sim.scenario.ScenarioError: Value out of range.
+        """
+        if attribute not in COUNTRY_ATTRIBUTES:
+            raise ExplorerError(
+                f"{attribute!r} is not a country attribute of the page"
+                f"{nearest(attribute, COUNTRY_ATTRIBUTES)}"
+            )
+        with self._lock:
+            country = {**self.settings.country, attribute: float(value)}
+            self._configure(replace(self.settings, country=country))
+
+    def set_seed(self, seed: int) -> None:
+        """Set the root seed and rebuild the model.
+
+        Args:
+            seed: Root seed (>= 0).
+
+        Raises:
+            sim.scenario.ScenarioError: Not a valid seed.
+        """
+        with self._lock:
+            self._configure(replace(self.settings, seed=int(seed)))
+
+    def restore_scenario(self) -> None:
+        """Drop every page change: the scenario's own parameters, countries and seed."""
+        with self._lock:
+            self._configure(Settings(scenario=self.settings.scenario, focus=self.settings.focus))
+
+    def _configure(self, settings: Settings) -> None:
+        """Resolve the settings into a scenario and build its model; keep the old one on error."""
+        scenario = load_scenario(settings.scenario, overrides=settings.overrides())
+        self._build(settings, scenario)
+
+    def _build(self, settings: Settings, scenario: Scenario) -> None:
+        model = QuantumWorld(**scenario.model_kwargs(), seed=derive_seed(scenario.seed, 0))
+        self.settings, self.scenario, self.model = settings, scenario, model
+        self.positions = layout_positions(model.iso3, model.role, model.alignment)
+        capability = model.capability[model.capability > 0]
+        self._capability_range = (float(capability.min()), float(capability.max()))
+        self._page_events = []
+        self._builds += 1
+
+    def _second_wave(self) -> list[str]:
+        data = load_world_cached(self.scenario.data)
+        return [code for code, role in zip(data.iso3, data.role, strict=True) if role == "second_wave"]
+
+    # ------------------------------------------------------------- running
+    def reset(self) -> None:
+        """Rebuild the model from the current settings (back to the base year, page events dropped)."""
+        with self._lock:
+            self._build(self.settings, self.scenario)
+
+    def step(self) -> bool:
+        """Advance the model one year, unless it reached its horizon.
+
+        Returns:
+            Whether a step was taken.
+        """
+        with self._lock:
+            if not self.model.running:
+                return False
+            self.model.step()
+            return True
+
+    # -------------------------------------------------------------- events
+    def apply_event(self, raw: Mapping[str, Any], text: str) -> Event:
+        """Validate an event for the current year and add it to the run.
+
+        The model applies it at the start of the next step, after any event the
+        scenario scheduled for the same year.
+
+        Args:
+            raw: Event fields without ``year`` (see :data:`sim.events.EVENT_FIELDS`).
+            text: How the page lists it.
+
+        Returns:
+            The validated event.
+
+        Raises:
+            ExplorerError: The run reached its horizon.
+            sim.events.EventError: An invalid event.
+        """
+        with self._lock:
+            model = self.model
+            if not model.running:
+                raise ExplorerError(
+                    f"the run reached its horizon ({model.year}); press Reset to apply events again"
+                )
+            last_year = model.base_year + model.horizon - 1
+            (event,) = parse_events(
+                [{**raw, "year": model.year}], list(model.iso3), model.base_year, last_year
+            )
+            model.events.append(event)
+            self._page_events.append((event, text))
+            return event
+
+    def leaders(self) -> list[str]:
+        """Current leaders among the data's leaders and providers (who can impose controls).
+
+        Returns:
+            ISO3 codes.
+        """
+        with self._lock:
+            return [code for code in self._actor_codes() if self.model.country(code).role == "leader"]
+
+    def _actor_codes(self) -> list[str]:
+        return [str(self.model.iso3[i]) for i in self.model.actors]
+
+    def _planned_stringency(self) -> float:
+        """Leaders' stringency after the page events pending for this year, else the current level."""
+        for event, _ in reversed(self._page_events):
+            if event.kind == "export_controls" and event.year == self.model.year:
+                return float(event.fields["stringency"])
+        return float(self.model.metrics["leader_stringency"])
+
+    def change_controls(self, direction: int) -> Event:
+        """Tighten (+1) or ease (-1) the leaders' export controls toward non-allies, from this year.
+
+        Args:
+            direction: +1 to tighten, -1 to ease, by :data:`CONTROL_STEP`.
+
+        Returns:
+            The event applied.
+
+        Raises:
+            ExplorerError: No leader in the data, or the run reached its horizon.
+        """
+        with self._lock:
+            leaders = self.leaders()
+            if not leaders:
+                raise ExplorerError("there is no leader among the data's countries to set controls")
+            before = self._planned_stringency()
+            after = round(min(1.0, max(0.0, before + CONTROL_STEP * float(np.sign(direction)))), 4)
+            verb = "tighten" if direction > 0 else "ease"
+            text = f"{', '.join(leaders)} {verb} export controls: stringency {before:.2f} → {after:.2f}"
+            return self.apply_event({"kind": "export_controls", "actors": leaders, "stringency": after}, text)
+
+    def sanction(self, target: str, severity: float) -> Event:
+        """Have the leaders (other than the target) impose or lift sanctions on a provider.
+
+        Args:
+            target: A leader or provider of the data.
+            severity: 0 (lifted) to 1 (full embargo).
+
+        Returns:
+            The event applied.
+
+        Raises:
+            ExplorerError: The target is not a leader or provider of the data, or no other leader exists.
+        """
+        with self._lock:
+            actors = self._actor_codes()
+            if target not in actors:
+                raise ExplorerError(
+                    f"{target!r} is not a leader or provider of the data{nearest(target, actors)}"
+                )
+            imposers = [code for code in self.leaders() if code != target]
+            if not imposers:
+                raise ExplorerError(f"no leader other than {target} can impose sanctions on it")
+            text = (
+                f"{', '.join(imposers)} sanction {target}: severity {severity:.2f}"
+                if severity > 0 else f"{', '.join(imposers)} lift sanctions on {target}"
+            )
+            raw = {"kind": "sanctions", "actors": imposers, "targets": [target], "severity": float(severity)}
+            return self.apply_event(raw, text)
+
+    # ------------------------------------------------------------ snapshot
+    def snapshot(self) -> Snapshot:
+        """Copy what the page shows.
+
+        Returns:
+            An immutable snapshot of the current run.
+        """
+        with self._lock:
+            model, scenario = self.model, self.scenario
+            graph = partnership_graph(model)
+            sanctioned = model.sanction_status()
+            countries = tuple(
+                CountryView(
+                    iso3=agent.iso3, name=agent.name, role=agent.role, bloc=agent.bloc,
+                    capability=agent.capability, budget=agent.budget, spending=agent.spending,
+                    openness=agent.openness, dependence_aversion=agent.dependence_aversion,
+                    n_partners=agent.n_partners, portfolio_hhi=agent.portfolio_hhi,
+                    domestic_share=agent.domestic_share, sanctioned=float(sanctioned[agent.index]),
+                    partners=tuple(sorted(agent.partners.items(), key=lambda kv: (-kv[1], kv[0]))),
+                )
+                for agent in model.countries
+            )
+            edges = tuple((str(a), str(b), float(w)) for a, b, w in graph.edges(data="weight"))
+            return Snapshot(
+                scenario=self.settings.scenario,
+                description=scenario.description,
+                scenario_names=self._names,
+                root_seed=scenario.seed,
+                seed=model.seed,
+                build=self._builds,
+                year=model.year,
+                step=model.steps,
+                horizon=model.horizon,
+                base_year=model.base_year,
+                running=bool(model.running),
+                params=self._param_values(),
+                stringency_from_data=model.params["leader_stringency"] is None,
+                focus=self.settings.focus,
+                focus_values=self._focus_values(),
+                second_wave=tuple(self._second_wave()),
+                actors=tuple(self._actor_codes()),
+                leaders=tuple(self.leaders()),
+                countries=countries,
+                edges=edges,
+                positions=dict(self.positions),
+                capability_range=self._capability_range,
+                frame=model_frame(model),
+                events=self._event_views(),
+                metrics=dict(model.metrics),
+            )
+
+    def _param_values(self) -> dict[str, float]:
+        """Each page parameter's value in the current model (the data's stringency when not set)."""
+        values = {}
+        for name in PAGE_PARAMETERS:
+            value = self.model.params[name]
+            if value is None:  # leader_stringency: the data's level, as measured at construction
+                value = float(self.model.datacollector.model_vars["leader_stringency"][0])
+            values[name] = float(value)
+        return values
+
+    def _focus_values(self) -> dict[str, float]:
+        """The focus country's page attributes in this run (the scenario's or the data's)."""
+        focus = self.settings.focus
+        if not focus:
+            return {}
+        data = load_world_cached(self.scenario.data)
+        given = self.scenario.countries.get(focus, {})
+        index = data.index(focus)
+        return {attr: float(given.get(attr, getattr(data, attr)[index])) for attr in COUNTRY_ATTRIBUTES}
+
+    def _event_views(self) -> tuple[EventView, ...]:
+        year = self.model.year
+        views = [
+            EventView(int(raw["year"]), describe_event(raw), "scenario", int(raw["year"]) < year)
+            for raw in self.scenario.events
+        ]
+        views += [EventView(event.year, text, "page", event.year < year) for event, text in self._page_events]
+        return tuple(sorted(views, key=lambda view: view.year))
+
+
+def describe_event(raw: Mapping[str, Any]) -> str:
+    """One line describing a scheduled event.
+
+    Args:
+        raw: The event as plain data.
+
+    Returns:
+        E.g. ``"export_controls by USA: stringency 0.9"``.
+    """
+    actors = raw.get("actors", [])
+    actors = [actors] if isinstance(actors, str) else list(actors)
+    details = ", ".join(
+        f"{key} {', '.join(value) if isinstance(value, list | tuple) else f'{value:g}'}"
+        for key, value in raw.items() if key not in ("year", "kind", "actors")
+    )
+    return f"{raw['kind'].replace('_', ' ')} by {', '.join(actors)}" + (f": {details}" if details else "")
+
+
+def parameter_label(name: str) -> str:
+    """Human label of a page parameter.
+
+    Args:
+        name: Parameter name.
+
+    Returns:
+        E.g. ``"Cost weight"``.
+    """
+    return PARAMETER_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def parameter_doc(name: str) -> str:
+    """What a parameter means, from :data:`sim.parameters.PARAMETERS`.
+
+    Args:
+        name: Parameter name.
+
+    Returns:
+        Its one-line meaning.
+    """
+    return PARAMETERS[name].doc
