@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -102,13 +103,22 @@ def run(args: argparse.Namespace) -> int:
     print(f"qgeo ui: serving the explorer on http://{args.host}:{args.port}/ (scenario {name}); "
           "Ctrl-C stops it", flush=True)
     server = subprocess.Popen(server_command(args.port, args.host, args.open), env=env)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # stop the server too when we are terminated
     try:
         return server.wait()
     except KeyboardInterrupt:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM handler: stop like Ctrl-C, so that the server process is stopped as well."""
+    raise KeyboardInterrupt

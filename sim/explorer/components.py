@@ -259,6 +259,7 @@ def RunControls(
                 solara.Text(
                     f"{m['n_partnerships']} partnerships · leaders hold {m['share_leaders']:.0%} · "
                     f"controls {m['leader_stringency']:.2f}",
+                    classes=["qgeo-metrics"],
                     style="color: #555; font-size: 0.9rem;",
                 )
                 if not snapshot.running:
@@ -311,25 +312,32 @@ def CountryDetails(
         rv.Select(label="Selected country", items=items, v_model=view.iso3, on_v_model=on_select,
                   dense=True, hide_details=True, class_="qgeo-selected")
         rows = [
-            ("Role", charts.ROLE_LABELS[view.role] + f" ({view.bloc})"),
-            ("Capability", f"{view.capability:.3g}"),
-            ("Budget (announced)", charts.usd(view.budget)),
-            ("Spending (disbursed)", charts.usd(view.spending)),
-            ("Openness", f"{view.openness:.2f}"),
-            ("Dependence aversion", f"{view.dependence_aversion:.2f}"),
+            ("role", "Role", f"{charts.ROLE_LABELS[view.role]} ({view.bloc})"),
+            ("capability", "Capability", f"{view.capability:.3g}"),
+            ("budget", "Budget (announced)", charts.usd(view.budget)),
+            ("spending", "Spending (disbursed)", charts.usd(view.spending)),
+            ("openness", "Openness", f"{view.openness:.2f}"),
+            ("dependence-aversion", "Dependence aversion", f"{view.dependence_aversion:.2f}"),
         ]
         if view.role == "second_wave":
             rows += [
-                ("Partners", str(view.n_partners)),
-                ("Portfolio HHI", f"{view.portfolio_hhi:.2f}"),
-                ("Built at home", f"{view.domestic_share:.0%}"),
+                ("partners", "Partners", str(view.n_partners)),
+                ("hhi", "Portfolio HHI", f"{view.portfolio_hhi:.2f}"),
+                ("domestic", "Built at home", f"{view.domestic_share:.0%}"),
             ]
         else:
-            rows.append(("Second-wave partners", str(view.n_partners)))
+            rows.append(("partners", "Second-wave partners", str(view.n_partners)))
         if view.sanctioned > 0:
-            rows.append(("Under sanctions", f"severity {view.sanctioned:.2f}"))
-        table = "\n".join(f"| {key} | {value} |" for key, value in rows)
-        solara.Markdown(f"| | |\n|:--|--:|\n{table}", style="font-size: 0.9rem;")
+            rows.append(("sanctioned", "Under sanctions", f"severity {view.sanctioned:.2f}"))
+        body = [
+            rv.Html(tag="tr", children=[
+                rv.Html(tag="td", children=[label]),
+                rv.Html(tag="td", children=[value], class_=f"qgeo-detail-{slug}",
+                        style_="text-align: right;"),
+            ])
+            for slug, label, value in rows
+        ]
+        rv.SimpleTable(dense=True, class_="qgeo-details", children=[rv.Html(tag="tbody", children=body)])
         heading = "Partners (share of its portfolio)" if view.role == "second_wave" else (
             "Serves (share of each receiver's portfolio)")
         solara.Text(heading, style="font-weight: 500;")
@@ -420,7 +428,7 @@ def EventList(events: tuple[EventView, ...], year: int):
             status, color = "next step", "orange"
         else:
             status, color = "scheduled", "blue"
-        with solara.Row(style="align-items: center;", gap="6px", classes=["qgeo-event"]):
+        with solara.Div(classes=["qgeo-event"], style="display: flex; align-items: center; gap: 6px;"):
             rv.Chip(children=[status], small=True, color=color, text_color="white")
             solara.Text(f"{event.year} · {event.origin}: {event.text}", style="font-size: 0.85rem;")
 
