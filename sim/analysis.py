@@ -109,7 +109,7 @@ def outcome_label(outcome: OutcomeSpec) -> str:
     return what if outcome.name == outcome.metric else f"{outcome.name} ({what})"
 
 
-def analyze(directory: Path) -> Analysis:
+def analyze(directory: str | Path) -> Analysis:
     """Analyse an experiment's output directory.
 
     Args:

