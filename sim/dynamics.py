@@ -30,9 +30,7 @@ def initial_capability(
     return np.maximum(efficiency * disbursed_share * budget * years / USD_PER_UNIT, 1e-4)
 
 
-def denial(
-    provider_capability: np.ndarray, controls: np.ndarray, sanctions: np.ndarray
-) -> np.ndarray:
+def denial(provider_capability: np.ndarray, closed: np.ndarray) -> np.ndarray:
     """Share of actors' capability closed to each country.
 
     ``delta_i = sum_a k_a * max(C_ai, Sigma_ai)`` with ``k_a`` each actor's share of
@@ -40,40 +38,58 @@ def denial(
 
     Args:
         provider_capability: Capability of each actor (leaders and providers), shape (a,).
-        controls: Export-control stringency of actor a toward country i, shape (a, n).
-        sanctions: Sanctions severity of actor a on country i, shape (a, n).
+        closed: ``max(C_ai, Sigma_ai)``: the larger of actor a's export-control
+            stringency and sanctions severity toward country i, shape (a, n).
 
     Returns:
         Denial per country in [0, 1], shape (n,).
     """
-    weights = provider_capability / provider_capability.sum()
-    return weights @ np.maximum(controls, sanctions)
+    return (provider_capability / provider_capability.sum()) @ closed
 
 
-def update_budget(
-    budget: np.ndarray,
-    denied: np.ndarray,
-    response: float,
-    volatility: float,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Announced budgets drift with mean-one shocks and grow under denial.
+DENIAL_RESPONSE_SPEED = 1.0 / 3.0
+"""Share of the gap to the denial-driven budget target closed each year (a response over
+about three years, as after the 2018-2019 US controls on China and Russia's 2019-2022
+roadmap doubling)."""
 
-    ``B' = B * exp(nu z - nu^2 / 2) * (1 + rho_D * delta)``, ``z ~ N(0, 1)``:
-    denied countries raise their own investment, as targeted states did.
+
+def shock_budget(budget: np.ndarray, volatility: float, rng: np.random.Generator) -> np.ndarray:
+    """Announced budgets drift with mean-one log-normal shocks.
+
+    ``B' = B * exp(nu z - nu^2 / 2)``, ``z ~ N(0, 1)``.
 
     Args:
-        budget: Announced budget, USD per year.
-        denied: Denial per country in [0, 1].
-        response: Budget growth per year at full denial.
-        volatility: Standard deviation of yearly log shocks.
+        budget: Announced budget before any denial uplift, USD per year.
+        volatility: Standard deviation ``nu`` of yearly log shocks.
         rng: The model's seeded generator.
 
     Returns:
-        New announced budget.
+        New budget.
     """
-    shock = np.exp(volatility * rng.standard_normal(budget.shape) - 0.5 * volatility**2)
-    return budget * shock * (1.0 + response * denied)
+    return budget * np.exp(volatility * rng.standard_normal(budget.shape) - 0.5 * volatility**2)
+
+
+def update_denial_uplift(
+    uplift: np.ndarray, denied: np.ndarray, denied_at_start: np.ndarray, response: float
+) -> np.ndarray:
+    """Countries denied technology beyond the base year's level raise their own budgets.
+
+    The uplift ``M`` multiplies the announced budget and moves a third of the way
+    each year toward ``1 + rho_D * max(0, delta - delta_0)``: new controls or
+    sanctions raise own investment over the following years, and the uplift fades
+    when they are lifted. The base year's denial is already in the data's budgets.
+
+    Args:
+        uplift: Current multiplier ``M`` (1 at the start), shape (n,).
+        denied: This year's denial ``delta``, shape (n,).
+        denied_at_start: Denial in the base year ``delta_0``, shape (n,).
+        response: ``rho_D``: budget increase at full new denial (1 = doubling).
+
+    Returns:
+        New multiplier.
+    """
+    target = 1.0 + response * np.maximum(0.0, denied - denied_at_start)
+    return uplift + DENIAL_RESPONSE_SPEED * (target - uplift)
 
 
 def update_spending(
@@ -95,35 +111,56 @@ def update_spending(
     return spending + rate * (disbursed_share * budget - spending)
 
 
-def transfer_yield(
+def quality(capability: np.ndarray, elasticity: float) -> np.ndarray:
+    """Quality of each partner's technology: ``q_j = (K_j / max_k K_k) ** phi``.
+
+    Args:
+        capability: Capability of each candidate partner, shape (m,).
+        elasticity: ``phi`` >= 0; 0 makes every partner's technology equally good.
+
+    Returns:
+        Quality in (0, 1], shape (m,).
+    """
+    return (capability / capability.max()) ** elasticity
+
+
+def transfer(
     receiver_capability: np.ndarray,
     partner_capability: np.ndarray,
-    openness: np.ndarray,
-    partner_efficiency: np.ndarray,
+    weights: np.ndarray,
+    open_fraction: np.ndarray,
+    partner_openness_efficiency: np.ndarray,
     gain: float,
     absorptive_half: float,
 ) -> np.ndarray:
-    """Capability a receiver gains per unit of spending routed to each partner.
+    """Capability each receiver gains from its partners, per capability unit of spending.
 
-    ``y_ij = Omega_ij * eta_j * (1 + theta ln max(1, K_j / K_i)) * K_i / (K_i + K_half)``:
-    openness gates what is shared, a partner far ahead has more to teach, and
-    absorptive capacity limits what a weak receiver can take in.
+    ``tau_i = A_i sum_j w_ij Omega_ij eta_j g_ij`` with effective openness
+    ``Omega_ij = o_j (1 - max(C_ji, Sigma_ji))``, catch-up
+    ``g_ij = 1 + theta ln max(1, K_j / K_i)`` (a partner far ahead has more to
+    teach) and absorptive capacity ``A_i = K_i / (K_i + K_half)``.
 
     Args:
-        receiver_capability: Shape (r,).
-        partner_capability: Shape (m,).
-        openness: Effective openness of partner j toward receiver i, shape (r, m).
-        partner_efficiency: Shape (m,).
-        gain: ``theta``.
-        absorptive_half: ``K_half``.
+        receiver_capability: ``K_i``, shape (r,).
+        partner_capability: ``K_j``, shape (m,).
+        weights: Portfolio weights ``w_ij``, shape (r, m).
+        open_fraction: ``1 - max(C_ji, Sigma_ji)``, shape (r, m).
+        partner_openness_efficiency: ``o_j * eta_j``, shape (m,).
+        gain: ``theta`` >= 0.
+        absorptive_half: ``K_half`` > 0.
 
     Returns:
-        Yield per capability unit of spending, shape (r, m).
+        ``tau_i``, shape (r,).
     """
-    ratio = partner_capability[None, :] / receiver_capability[:, None]
-    catch_up = 1.0 + gain * np.log(np.maximum(ratio, 1.0))
-    absorb = receiver_capability / (receiver_capability + absorptive_half)
-    return openness * partner_efficiency[None, :] * catch_up * absorb[:, None]
+    routed = weights * open_fraction
+    gap = np.log(partner_capability).astype(weights.dtype)[None, :] - np.log(
+        receiver_capability
+    ).astype(weights.dtype)[:, None]
+    np.maximum(gap, 0.0, out=gap)
+    gap *= routed
+    h = partner_openness_efficiency.astype(weights.dtype)
+    per_dollar = (routed @ h).astype(np.float64) + gain * (gap @ h).astype(np.float64)
+    return per_dollar * receiver_capability / (receiver_capability + absorptive_half)
 
 
 def adapt_providers(
@@ -153,18 +190,21 @@ def adapt_providers(
 def tighten_controls(
     controls: np.ndarray, scope: np.ndarray, rival_gain: float, response: float
 ) -> np.ndarray:
-    """A leader tightens its controls in response to rivals' share gains.
+    """A leader tightens its controls when rivals gain share, and eases them when they lose.
 
-    ``C' = C + min(1, rho_C * max(0, g)) * (1 - C)`` on the leader's scope (non-allies).
+    ``C' = C + s (1 - C)`` for ``s = min(1, rho_C g) > 0`` and ``C' = C (1 + s)`` for
+    ``s = max(-1, rho_C g) < 0``, on the leader's scope (non-allies), where ``g``
+    is the rivals' combined share gain over the last year.
 
     Args:
         controls: The leader's stringency toward each country, shape (n,).
         scope: Which countries its controls can target, shape (n,), bool.
         rival_gain: Rivals' combined share gain over the last year.
-        response: ``rho_C``.
+        response: ``rho_C`` >= 0.
 
     Returns:
-        New stringency row.
+        New stringency row, in [0, 1].
     """
-    step = min(1.0, response * max(0.0, rival_gain))
-    return np.where(scope, controls + step * (1.0 - controls), controls)
+    step = float(np.clip(response * rival_gain, -1.0, 1.0))
+    moved = controls + step * (1.0 - controls) if step >= 0 else controls * (1.0 + step)
+    return np.where(scope, moved, controls)

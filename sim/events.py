@@ -104,6 +104,9 @@ class Event:
 def nearest(name: str, valid: Iterable[str]) -> str:
     """Return a hint naming the valid name closest to ``name``, or an empty string.
 
+    Case is ignored; among equally similar names (difflib's ratio), the one with
+    more letters in the same positions wins, so ``RUZ`` suggests ``RUS``, not ``UZB``.
+
     Args:
         name: What was given.
         valid: The valid names.
@@ -111,8 +114,17 @@ def nearest(name: str, valid: Iterable[str]) -> str:
     Returns:
         ``" (did you mean 'X'?)"`` or ``""``.
     """
-    match = difflib.get_close_matches(str(name), list(valid), n=1, cutoff=0.5)
-    return f" (did you mean '{match[0]}'?)" if match else ""
+    given = str(name).upper()
+
+    def score(candidate: str) -> tuple[float, int]:
+        upper = candidate.upper()
+        same_place = sum(a == b for a, b in zip(given, upper, strict=False))
+        return difflib.SequenceMatcher(None, given, upper).ratio(), same_place
+
+    best = max(valid, key=score, default=None)
+    if best is None or score(best)[0] < 0.5:
+        return ""
+    return f" (did you mean '{best}'?)"
 
 
 def _countries(where: str, key: str, value: Any, iso3: Sequence[str]) -> tuple[str, ...]:

@@ -20,12 +20,13 @@ import numpy as np
 from sim import dynamics
 from sim.agents import Country
 from sim.choice import (
+    PAIR_DTYPE,
     ChoiceWeights,
+    add_gumbel_noise,
     build_utility,
     choose_portfolios,
-    gumbel_noise,
-    limit_portfolios,
     partner_utilities,
+    static_utility,
 )
 from sim.data import DEFAULT_DATA_DIR, WorldData, load_world
 from sim.events import Event, EventError, parse_events
@@ -80,26 +81,27 @@ class QuantumWorld(mesa.Model):
     def __init__(
         self,
         *,
-        openness_weight: float = 3.0,
-        cost_weight: float = 2.0,
-        dependence_weight: float = 1.0,
+        openness_weight: float = 4.0,
+        cost_weight: float = 1.0,
+        dependence_weight: float = 3.0,
         alignment_weight: float = 0.5,
-        tie_weight: float = 0.5,
+        tie_weight: float = 1.0,
         build_weight: float = 0.5,
         choice_temperature: float = 0.2,
         switching_cost: float = 1.0,
-        build_threshold_usd: float = 2e8,
-        partnership_overhead_usd: float = 1e7,
+        build_threshold_usd: float = 5e7,
+        partnership_overhead_usd: float = 5e5,
         max_partners: int = 4,
         min_tie_weight: float = 0.05,
         disbursement_rate: float = 0.5,
         depreciation: float = 0.1,
         transfer_gain: float = 0.3,
+        quality_elasticity: float = 1.0,
         absorptive_half: float = 0.05,
         capability_years: float = 5.0,
         provider_adaptation: float = 0.05,
         control_response: float = 2.0,
-        denial_response: float = 0.15,
+        denial_response: float = 1.0,
         budget_volatility: float = 0.05,
         leader_stringency: float | None = None,
         steps: int = 30,
@@ -128,11 +130,13 @@ class QuantumWorld(mesa.Model):
             disbursement_rate: Yearly rate at which spending closes the gap to d * B.
             depreciation: Yearly obsolescence of capability.
             transfer_gain: Extra transfer yield per log capability ratio.
+            quality_elasticity: Elasticity of a partner's technology quality to its capability.
             absorptive_half: Capability at which half a transfer is absorbed.
             capability_years: Years of current spending in the initial stock.
             provider_adaptation: Providers' openness/price adjustment rate.
             control_response: Leaders' tightening per unit of rivals' share gain.
-            denial_response: Budget growth per year of a country fully denied technology.
+            denial_response: Budget increase of a country fully denied technology beyond the
+                base year's denial (1 = doubling), reached over about three years.
             budget_volatility: Sd of yearly log shocks to announced budgets.
             leader_stringency: If set, leaders' initial export-control stringency toward non-allies.
             steps: Horizon in years; ``running`` turns False when reached.
@@ -161,9 +165,10 @@ class QuantumWorld(mesa.Model):
             world = synthetic(world, int(n_countries), self.rng)
         self._init_state(world)
         self.events = parse_events(
-            events, list(self.iso3), self.base_year, self.base_year + self.horizon - 1
+            events, list(self.iso3), self.base_year, self.base_year + self.horizon
         )
-        self._check_event_actors()
+        self._check_event_actors(self.events)
+        self.event_log: list[dict[str, Any]] = []
         if leader_stringency is not None:
             for row in np.flatnonzero(self.role[self.actors] == "leader"):
                 self.controls[row] = np.where(self.control_scope[row], leader_stringency, 0.0)
@@ -173,8 +178,9 @@ class QuantumWorld(mesa.Model):
             for i, (code, name) in enumerate(zip(self.iso3, world.name, strict=True))
         ]
         self._index_roles()
-        self.portfolio = np.zeros((len(self._choosers), 1 + len(self._providers)))
-        self.portfolio[:, 0] = 1.0
+        self.foreign = np.zeros((len(self._choosers), len(self._providers)), dtype=PAIR_DTYPE)
+        self.domestic = np.ones(len(self._choosers), dtype=PAIR_DTYPE)
+        self._apply_events(self.year)
         self._choose(switching_cost=0.0)
         self._update_metrics()
         self._share_before = self.share.copy()
@@ -194,6 +200,8 @@ class QuantumWorld(mesa.Model):
         self.bloc = world.bloc
         self._bloc_code = np.array([BLOCS.index(b) for b in world.bloc])
         self.budget = world.budget.copy()
+        self._budget_base = world.budget.copy()
+        self._uplift = np.ones(world.n)
         self.disbursed_share = world.disbursed_share.copy()
         self.spending = self.disbursed_share * self.budget
         self.efficiency = world.efficiency
@@ -215,12 +223,17 @@ class QuantumWorld(mesa.Model):
         scope[np.arange(len(self.actors)), self.actors] = False
         self.control_scope = scope
         self._initial_actor_iso3 = [str(self.iso3[i]) for i in self.actors]
+        self._data_providers = np.flatnonzero(world.role == "provider")
+        self._data_leaders = np.flatnonzero(world.role == "leader")
         self.share = np.zeros(world.n)
+        self._denial_start = dynamics.denial(
+            self.capability[self.actors], np.maximum(self.controls, self.sanctions)
+        )
 
-    def _check_event_actors(self) -> None:
+    def _check_event_actors(self, events: Iterable[Event]) -> None:
         """Controls and sanctions can only be imposed by leaders and providers of the data."""
         actor_codes = set(self._initial_actor_iso3)
-        for event in self.events:
+        for event in events:
             if event.kind in ("export_controls", "sanctions"):
                 for code in event.actors:
                     if code not in actor_codes:
@@ -231,33 +244,73 @@ class QuantumWorld(mesa.Model):
 
     def _index_roles(self) -> None:
         """Recompute who chooses and who can be chosen, and the static pair arrays."""
-        self._choosers = np.flatnonzero(self.role == "second_wave")
-        self._providers = np.flatnonzero(self.role != "second_wave")
-        self._leaders = np.flatnonzero(self.role == "leader")
-        rows = self._actor_row[self._providers]
-        self._provider_rows = rows
-        self._pair_ties = self._pair(self.ties)
+        self._is_chooser = self.role == "second_wave"
+        self._is_leader = self.role == "leader"
+        self._is_provider = self.role == "provider"
+        self._choosers = np.flatnonzero(self._is_chooser)
+        self._providers = np.flatnonzero(~self._is_chooser)
+        self._leaders = np.flatnonzero(self._is_leader)
+        self._provider_rows = self._actor_row[self._providers]
         distance = np.abs(
             self.alignment[self._choosers][:, None] - self.alignment[self._providers][None, :]
+        ) / 2.0
+        self._static_utility = static_utility(
+            self.weights, distance, self._pair(self.ties), self.dependence_aversion[self._choosers]
         )
-        self._pair_distance = distance / 2.0
+        self._refresh_openness()
+
+    def _refresh_openness(self, actor_row: int | None = None) -> None:
+        """Recompute the share of each provider's technology open to each chooser.
+
+        ``1 - max(C_ji, Sigma_ji)`` for every chooser i and provider j, or only for the
+        provider of one actor row after its controls changed.
+
+        Args:
+            actor_row: Row (in the actor matrices) whose controls or sanctions changed;
+                None recomputes everything.
+        """
+        if actor_row is None:
+            self._closed = np.maximum(self.controls, self.sanctions)
+            self._open_pair = 1.0 - self._pair(self._closed)
+            exposure = self.sanction_exposure()[self._choosers].astype(PAIR_DTYPE)
+            self._exposure_pair = exposure[:, None] * self.sanction_status()[self._providers].astype(
+                PAIR_DTYPE
+            )
+            return
+        self._closed[actor_row] = np.maximum(self.controls[actor_row], self.sanctions[actor_row])
+        column = np.flatnonzero(self._provider_rows == actor_row)
+        if len(column):
+            self._open_pair[:, column[0]] = 1.0 - self._closed[actor_row, self._choosers]
 
     def _pair(self, actor_matrix: np.ndarray) -> np.ndarray:
-        """Chooser-by-provider view of an actor-by-country matrix (0 for promoted providers)."""
-        out = np.zeros((len(self._providers), len(self._choosers)))
+        """Chooser-by-provider view of an actor-by-country matrix (0 for promoted providers).
+
+        Args:
+            actor_matrix: Shape (actors, countries).
+
+        Returns:
+            Shape (choosers, providers), float32.
+        """
+        out = np.zeros((len(self._choosers), len(self._providers)), dtype=PAIR_DTYPE)
         valid = self._provider_rows >= 0
-        out[valid] = actor_matrix[self._provider_rows[valid]][:, self._choosers]
-        return out.T
+        out[:, valid] = actor_matrix.T[np.ix_(self._choosers, self._provider_rows[valid])]
+        return out
 
     # ------------------------------------------------------------------- step
     def step(self) -> None:
-        """Advance one year: events, budgets, policies, choice, capability, roles, records."""
+        """Simulate the next year: events, budgets, policies, choice, capability, roles, records.
+
+        ``year`` moves on first, so the row the DataCollector records for a year
+        shows that year's events and choices.
+        """
+        self.year += 1
         self._apply_events(self.year)
         p = self.params
-        denied = dynamics.denial(self.capability[self.actors], self.controls, self.sanctions)
-        self.budget = dynamics.update_budget(
-            self.budget, denied, p["denial_response"], p["budget_volatility"], self.rng
+        self._budget_base = dynamics.shock_budget(self._budget_base, p["budget_volatility"], self.rng)
+        self._uplift = dynamics.update_denial_uplift(
+            self._uplift, self.denial(), self._denial_start, p["denial_response"]
         )
+        self.budget = self._budget_base * self._uplift
         self.spending = dynamics.update_spending(
             self.spending, self.budget, self.disbursed_share, p["disbursement_rate"]
         )
@@ -265,7 +318,6 @@ class QuantumWorld(mesa.Model):
         self._choose(switching_cost=p["switching_cost"])
         self._grow_capability()
         self._promote()
-        self.year += 1
         self._update_metrics()
         self.datacollector.collect(self)
         if self.steps >= self.horizon:
@@ -274,58 +326,99 @@ class QuantumWorld(mesa.Model):
     def _apply_events(self, year: int) -> None:
         """Apply the events scheduled for ``year``."""
         for event in self.events:
-            if event.year != year:
-                continue
-            idx = np.array([self.index_of(code) for code in event.actors])
-            f = event.fields
-            targets = (
-                np.array([self.index_of(code) for code in f["targets"]])
-                if "targets" in f else None
-            )
-            if event.kind == "export_controls":
-                for row in self._actor_row[idx]:
-                    where = targets if targets is not None else np.flatnonzero(self.control_scope[row])
-                    self.controls[row, where] = f["stringency"]
-                    self.controls[row, self.actors[row]] = 0.0
-            elif event.kind == "sanctions":
-                for row in self._actor_row[idx]:
-                    self.sanctions[row, targets] = f["severity"]
-                    self.sanctions[row, self.actors[row]] = 0.0
-            elif event.kind == "breakthrough":
-                self.capability[idx] *= 1.0 + f["capability_gain"]
-            elif event.kind == "budget_change":
-                self.budget[idx] *= f["factor"]
-            elif event.kind == "new_programme":
-                self.budget[idx] = f["budget"]
-                if "disbursed_share" in f:
-                    self.disbursed_share[idx] = f["disbursed_share"]
+            if event.year == year:
+                self._apply(event)
+
+    def apply_event(self, raw: Mapping[str, Any]) -> Event:
+        """Validate an event and apply it now (for interactive use, e.g. the explorer).
+
+        Args:
+            raw: Event dict as in ``events=``; ``year`` may be omitted and must
+                otherwise be the current year.
+
+        Returns:
+            The applied event.
+
+        Raises:
+            EventError: If the event is not valid.
+        """
+        event = parse_events([{"year": self.year, **raw}], list(self.iso3), self.year, self.year)[0]
+        self._check_event_actors([event])
+        self._apply(event)
+        return event
+
+    def _apply(self, event: Event) -> None:
+        """Change the state as the event says, and log it."""
+        idx = np.array([self.index_of(code) for code in event.actors])
+        f = event.fields
+        targets = np.array([self.index_of(c) for c in f["targets"]]) if "targets" in f else None
+        if event.kind == "export_controls":
+            for row in self._actor_row[idx]:
+                where = targets if targets is not None else np.flatnonzero(self.control_scope[row])
+                self.controls[row, where] = f["stringency"]
+                self.controls[row, self.actors[row]] = 0.0
+        elif event.kind == "sanctions":
+            for row in self._actor_row[idx]:
+                self.sanctions[row, targets] = f["severity"]
+                self.sanctions[row, self.actors[row]] = 0.0
+        if event.kind in ("export_controls", "sanctions"):
+            self._refresh_openness()
+        if event.kind == "breakthrough":
+            self.capability[idx] *= 1.0 + f["capability_gain"]
+        elif event.kind == "budget_change":
+            self._budget_base[idx] *= f["factor"]
+            self.budget = self._budget_base * self._uplift
+        elif event.kind == "new_programme":
+            self._budget_base[idx] = f["budget"] / self._uplift[idx]
+            self.budget = self._budget_base * self._uplift
+            if "disbursed_share" in f:
+                self.disbursed_share[idx] = f["disbursed_share"]
+        self.event_log.append(
+            {"year": self.year, "kind": event.kind, "actors": list(event.actors), **dict(f)}
+        )
 
     def _adapt_policies(self) -> None:
         """Providers chase market share; leaders tighten controls when rivals gain."""
         change = self.share - self._share_before
-        providers = np.flatnonzero(self.role == "provider")
+        providers = np.flatnonzero(self._is_provider)
         self.openness[providers], self.price[providers] = dynamics.adapt_providers(
             self.openness[providers], self.price[providers], change[providers],
             self.params["provider_adaptation"],
         )
+        provider_bloc = self._bloc_code[self._providers]
+        provider_change = change[self._providers]
+        in_a_camp = provider_bloc != BLOCS.index("nonaligned")
         for leader in self._leaders:
             row = self._actor_row[leader]
             if row < 0:
                 continue
-            rival = (self._bloc_code != self._bloc_code[leader]) & (self.bloc != "nonaligned")
-            gain = float(change[rival].sum())
+            rival = in_a_camp & (provider_bloc != self._bloc_code[leader])
+            gain = float(provider_change[rival].sum())
             self.controls[row] = dynamics.tighten_controls(
                 self.controls[row], self.control_scope[row], gain, self.params["control_response"]
             )
+            self._refresh_openness(row)
 
-    def _effective_openness(self) -> np.ndarray:
-        """Openness of each provider toward each chooser after controls and sanctions."""
-        closed = np.maximum(self._pair(self.controls), self._pair(self.sanctions))
-        return self.openness[self._providers][None, :] * (1.0 - closed)
+    def denial(self) -> np.ndarray:
+        """Share of actors' capability closed to each country by controls or sanctions, shape (n,)."""
+        return dynamics.denial(self.capability[self.actors], self._closed)
 
     def sanction_status(self) -> np.ndarray:
         """Highest sanctions severity each country is under, shape (n,)."""
         return self.sanctions.max(axis=0)
+
+    def sanction_exposure(self) -> np.ndarray:
+        """How exposed each country is to secondary sanctions, shape (n,), in [0, 1].
+
+        ``E_i = max(max_a T_ai, (1 - a_i) / 2)`` over the actors ``a`` that impose
+        sanctions: its strongest prior tie to a sanctioning actor, or its closeness
+        to the US pole of the alignment axis.
+        """
+        sanctioners = self.sanctions.max(axis=1) > 0
+        closeness = (1.0 - self.alignment) / 2.0
+        if not sanctioners.any():
+            return closeness
+        return np.maximum(self.ties[sanctioners].max(axis=0), closeness)
 
     def _choose(self, switching_cost: float) -> None:
         """Second-wave countries re-choose their portfolios (see :mod:`sim.choice`)."""
@@ -334,98 +427,102 @@ class QuantumWorld(mesa.Model):
         if len(choosers) == 0 or len(providers) == 0:
             return
         spend = self.spending[choosers]
-        sanctioned = self.sanction_status()[providers]
-        price = self.price[providers] * (1.0 + sanctioned)
-        cost = price[None, :] / (price[None, :] + spend[:, None])
-        leverage = self.capability[providers] / self.capability[providers].sum()
-        risk = (self._pair_distance + sanctioned[None, :] + leverage[None, :]) / 3.0
-        self._openness_pair = self._effective_openness()
-        utility = np.empty((len(choosers), 1 + len(providers)))
-        utility[:, 0] = build_utility(
-            self.weights, spend, self.efficiency[choosers], p["build_threshold_usd"]
-        )
-        utility[:, 1:] = partner_utilities(
-            self.weights, self._openness_pair, cost, risk, self._pair_distance, self._pair_ties,
+        quality = dynamics.quality(self.capability[providers], p["quality_elasticity"])
+        transferable = self._open_pair * (self.openness[providers] * quality).astype(PAIR_DTYPE)
+        utility = partner_utilities(
+            self.weights, self._static_utility, transferable, self.price[providers], self._exposure_pair,
+            spend,
+            self.capability[providers] / self.capability[providers].sum(),
             self.dependence_aversion[choosers],
         )
-        utility += gumbel_noise(self.rng, utility.shape, p["choice_temperature"])
-        concentration = CONCENTRATION_FLOOR + self.weights.dependence * self.dependence_aversion[
-            choosers
-        ]
-        chosen = choose_portfolios(utility, self.portfolio, concentration, switching_cost)
+        add_gumbel_noise(utility, self.rng, p["choice_temperature"])
+        domestic = build_utility(
+            self.weights, spend, self.efficiency[choosers], p["build_threshold_usd"]
+        ).astype(PAIR_DTYPE)
+        add_gumbel_noise(domestic, self.rng, p["choice_temperature"])
+        concentration = CONCENTRATION_FLOOR + self.weights.dependence * self.dependence_aversion[choosers]
         affordable = np.clip(
-            np.floor(spend / p["partnership_overhead_usd"]), 1, p["max_partners"]
+            np.floor(spend / p["partnership_overhead_usd"]), 1, min(p["max_partners"], len(providers))
         ).astype(int)
-        self.portfolio = limit_portfolios(chosen, affordable, p["min_tie_weight"])
+        self.foreign, self.domestic = choose_portfolios(
+            utility, domestic, self.foreign, self.domestic, concentration, switching_cost, affordable,
+            p["min_tie_weight"],
+        )
 
     def _grow_capability(self) -> None:
         """Capability: depreciation, own R&D and transfer from partners."""
         p = self.params
         domestic = np.ones(len(self.iso3))
-        domestic[self._choosers] = self.portfolio[:, 0]
+        domestic[self._choosers] = self.domestic
         own = self.efficiency * self.spending * domestic / dynamics.USD_PER_UNIT
         capability = (1.0 - p["depreciation"]) * self.capability + own
         if len(self._choosers) and len(self._providers):
-            yields = dynamics.transfer_yield(
-                self.capability[self._choosers], self.capability[self._providers],
-                self._openness_pair, self.efficiency[self._providers],
+            choosers, providers = self._choosers, self._providers
+            per_dollar = dynamics.transfer(
+                self.capability[choosers], self.capability[providers], self.foreign,
+                self._open_pair, self.openness[providers] * self.efficiency[providers],
                 p["transfer_gain"], p["absorptive_half"],
             )
-            transfer = (self.portfolio[:, 1:] * yields).sum(axis=1)
-            capability[self._choosers] += transfer * self.spending[self._choosers] / (
-                dynamics.USD_PER_UNIT
-            )
+            capability[choosers] += per_dollar * self.spending[choosers] / dynamics.USD_PER_UNIT
         self.capability = capability
 
     def _promote(self) -> None:
-        """Move countries up a role when their capability reaches the role's current floor."""
-        providers = self.role == "provider"
-        if not providers.any():
+        """Move countries up a role when their capability reaches the data's role floor.
+
+        A second-wave country becomes a provider when its capability reaches the
+        median capability of the data's providers; a provider of the data becomes a
+        leader when it reaches the weakest data leader. Roles never move down.
+        """
+        if len(self._data_providers) == 0 or len(self._data_leaders) == 0:
             return
-        provider_floor = np.median(self.capability[providers])
-        leader_floor = self.capability[self.role == "leader"].min()
-        new_providers = (self.role == "second_wave") & (self.capability >= provider_floor)
-        new_leaders = providers & (self._actor_row >= 0) & (self.capability >= leader_floor)
+        provider_floor = np.median(self.capability[self._data_providers])
+        leader_floor = self.capability[self._data_leaders].min()
+        new_providers = self._is_chooser & (self.capability >= provider_floor)
+        new_leaders = self._is_provider & (self._actor_row >= 0) & (
+            self.capability >= leader_floor
+        )
         if not (new_providers.any() or new_leaders.any()):
             return
-        old_choosers, old_providers, old = self._choosers, self._providers, self.portfolio
+        old_choosers, old_providers = self._choosers, self._providers
+        old_foreign, old_domestic = self.foreign, self.domestic
         self.role[new_providers] = "provider"
         self.role[new_leaders] = "leader"
         self._index_roles()
         still = np.isin(old_choosers, self._choosers)
         rows = np.searchsorted(self._choosers, old_choosers[still])
-        columns = 1 + np.searchsorted(self._providers, old_providers)
-        portfolio = np.zeros((len(self._choosers), 1 + len(self._providers)))
-        portfolio[rows, 0] = old[still, 0]
-        portfolio[np.ix_(rows, columns)] = old[still, 1:]
-        self.portfolio = portfolio
+        columns = np.searchsorted(self._providers, old_providers)
+        self.foreign = np.zeros((len(self._choosers), len(self._providers)), dtype=PAIR_DTYPE)
+        self.foreign[np.ix_(rows, columns)] = old_foreign[still]
+        self.domestic = np.ones(len(self._choosers), dtype=PAIR_DTYPE)
+        self.domestic[rows] = old_domestic[still]
 
     # ---------------------------------------------------------------- metrics
     def _update_metrics(self) -> None:
         """Compute this year's outcomes from the state arrays."""
         n = len(self.iso3)
-        foreign = self.portfolio[:, 1:]
+        foreign = self.foreign
         self._share_before = self.share
         self.share = np.zeros(n)
         self.share[self._providers] = provider_shares(foreign)
-        hhi = portfolio_hhi(foreign)
-        has_partner = foreign.sum(axis=1) > 0
+        tied = (foreign > 0).astype(PAIR_DTYPE)
+        partners = (tied @ np.ones(tied.shape[1], dtype=PAIR_DTYPE)).astype(int)
+        hhi = portfolio_hhi(foreign, 1.0 - self.domestic.astype(np.float64), partners)
+        has_partner = partners > 0
         self.portfolio_hhi = np.zeros(n)
         self.portfolio_hhi[self._choosers] = hhi
         self.n_partners = np.zeros(n, dtype=int)
-        self.n_partners[self._choosers] = (foreign > 0).sum(axis=1)
-        self.n_partners[self._providers] = (foreign > 0).sum(axis=0)
+        self.n_partners[self._choosers] = partners
+        self.n_partners[self._providers] = (np.ones(tied.shape[0], dtype=PAIR_DTYPE) @ tied).astype(int)
         self.domestic_share = np.ones(n)
-        self.domestic_share[self._choosers] = self.portfolio[:, 0]
-
-        def group_mean(role: str) -> float:
-            members = self.capability[self.role == role]
+        self.domestic_share[self._choosers] = self.domestic
+        def group_mean(mask: np.ndarray) -> float:
+            members = self.capability[mask]
             return float(members.mean()) if len(members) else 0.0
 
-        leaders, second = group_mean("leader"), group_mean("second_wave")
+        leaders, second = group_mean(self._is_leader), group_mean(self._is_chooser)
         metrics: dict[str, float] = {
             "year": self.year,
-            "share_leaders": float(self.share[self.role == "leader"].sum()),
+            "share_leaders": float(self.share[self._is_leader].sum()),
         }
         for code, i in zip(self._initial_actor_iso3, self.actors, strict=True):
             metrics[f"share_{code}"] = float(self.share[i])
@@ -433,19 +530,19 @@ class QuantumWorld(mesa.Model):
             {
                 "hhi_second_wave": float(hhi[has_partner].mean()) if has_partner.any() else 0.0,
                 "capability_leaders": leaders,
-                "capability_providers": group_mean("provider"),
+                "capability_providers": group_mean(self._is_provider),
                 "capability_second_wave": second,
                 "capability_gap": leaders / second if second > 0 else 0.0,
-                "n_partnerships": int((foreign > 0).sum()),
+                "n_partnerships": int(partners.sum()),
                 "bloc_modularity": bloc_modularity(
                     foreign, self._bloc_code[self._providers], len(BLOCS)
                 ),
-                "domestic_share_second_wave": float(self.portfolio[:, 0].mean())
+                "domestic_share_second_wave": float(self.domestic.mean(dtype=np.float64))
                 if len(self._choosers) else 1.0,
                 "leader_stringency": float(
                     self.controls[self._actor_row[self._leaders]].max(axis=1).mean()
                 ) if len(self._leaders) else 0.0,
-                "n_providers": int((self.role != "second_wave").sum()),
+                "n_providers": len(self._providers),
             }
         )
         self.metrics = metrics
@@ -494,9 +591,9 @@ class QuantumWorld(mesa.Model):
         """
         i = self.index_of(iso3)
         if self.role[i] == "second_wave":
-            row = self.portfolio[np.searchsorted(self._choosers, i), 1:]
+            row = self.foreign[np.searchsorted(self._choosers, i)]
             return {str(self.iso3[j]): float(w) for j, w in zip(self._providers, row, strict=True) if w > 0}
-        col = self.portfolio[:, 1 + np.searchsorted(self._providers, i)]
+        col = self.foreign[:, np.searchsorted(self._providers, i)]
         return {str(self.iso3[c]): float(w) for c, w in zip(self._choosers, col, strict=True) if w > 0}
 
     def partnership_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -506,7 +603,7 @@ class QuantumWorld(mesa.Model):
             ``(providers, choosers, weights)``: provider indices (m,), chooser indices (r,)
             and weights (r, m) of each chooser's portfolio on each provider.
         """
-        return self._providers.copy(), self._choosers.copy(), self.portfolio[:, 1:].copy()
+        return self._providers.copy(), self._choosers.copy(), self.foreign.astype(np.float64)
 
 
 def _metric(model: QuantumWorld, key: str) -> float:

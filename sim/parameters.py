@@ -67,6 +67,9 @@ PARAMETERS: dict[str, ParamSpec] = {
     "transfer_gain": ParamSpec("dimensionless", 0.0, 5.0,
                                "extra yield of partnering with a partner ahead of you, per log "
                                "capability ratio"),
+    "quality_elasticity": ParamSpec("dimensionless", 0.0, 2.0,
+                                    "elasticity of a partner's technology quality to its capability "
+                                    "(what second-wave countries value besides openness)"),
     "absorptive_half": ParamSpec("capability units", 1e-4, 100.0,
                                  "capability at which half of a transfer is absorbed"),
     "capability_years": ParamSpec("years", 0.0, 50.0,
@@ -75,8 +78,9 @@ PARAMETERS: dict[str, ParamSpec] = {
                                      "how fast providers adjust openness and price to market share"),
     "control_response": ParamSpec("stringency per unit share", 0.0, 100.0,
                                   "how far leaders tighten controls per unit of rivals' share gain"),
-    "denial_response": ParamSpec("budget growth per year per unit denial", 0.0, 2.0,
-                                 "budget growth of countries denied technology"),
+    "denial_response": ParamSpec("budget increase per unit of new denial", 0.0, 5.0,
+                                 "how far countries denied technology (beyond the base year) raise "
+                                 "their budgets (1 = doubling at full denial)"),
     "budget_volatility": ParamSpec("log-points per year", 0.0, 1.0,
                                    "standard deviation of yearly announced-budget shocks"),
     "leader_stringency": ParamSpec("index 0-1", 0.0, 1.0,
