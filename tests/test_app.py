@@ -326,3 +326,24 @@ def test_ui_command_serves_on_loopback_by_default():
     command = server_command(8765, "127.0.0.1", open_browser=False)
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert "sim.app" in command and "--no-open" in command
+
+
+def test_model_description_page_renders_the_odd(tmp_path, monkeypatch):
+    import sim.app
+
+    odd = tmp_path / "ODD.md"
+    odd.write_text("# ODD\n\nPurpose: partnerships between countries.\n", encoding="utf-8")
+    monkeypatch.setattr(sim.app, "ODD_PATH", odd)
+    _, rc = solara.render(sim.app.ModelDescription(), handle_error=False)
+    try:
+        widgets = rc.find(v.VuetifyTemplate).widgets
+        templates = [str(getattr(w.template, "template", w.template)) for w in widgets]
+        assert any("Purpose: partnerships between countries." in t for t in templates)
+    finally:
+        rc.close()
+    monkeypatch.setattr(sim.app, "ODD_PATH", tmp_path / "missing.md")
+    _, rc = solara.render(sim.app.ModelDescription(), handle_error=False)
+    try:
+        assert "missing.md" in str(rc.find(v.Alert).widget.children)
+    finally:
+        rc.close()

@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
 SERVER_TIMEOUT_S = 90.0
 PAGE_TIMEOUT_MS = 60_000
 UPDATE_TIMEOUT_MS = 15_000
+TWO_FRAMES_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 pytestmark = [
     pytest.mark.browser,
@@ -122,6 +123,13 @@ def test_explorer_in_chromium(server, tmp_path):
                 expect(year).to_have_text(str(base_year + offset), timeout=UPDATE_TIMEOUT_MS)
             expect(event).to_contain_text("applied")
 
+            # Play runs on by itself until paused
+            page.locator(".qgeo-play-button").click()
+            expect(year).to_have_text(str(base_year + 8), timeout=UPDATE_TIMEOUT_MS)
+            page.locator(".qgeo-play-button").click()
+            expect(page.locator(".qgeo-play-button")).to_have_text("Play", timeout=UPDATE_TIMEOUT_MS)
+            expect(page.locator(".qgeo-step-button")).to_be_enabled()
+
             # Select a country from the list: the details card shows it
             page.locator(".qgeo-selected").click()
             page.get_by_role("option", name="Russia (RUS)").click()
@@ -131,8 +139,10 @@ def test_explorer_in_chromium(server, tmp_path):
             shot = tmp_path / "explorer.png"
             page.screenshot(path=str(shot), full_page=False)
             assert shot.stat().st_size > 20_000
-            if os.environ.get("QGEO_EXPLORER_SCREENSHOT"):
-                page.screenshot(path=os.environ["QGEO_EXPLORER_SCREENSHOT"], full_page=False)
+            if os.environ.get("QGEO_EXPLORER_SCREENSHOT"):  # the whole page, for the README
+                page.set_viewport_size({"width": 1600, "height": 2150})
+                page.evaluate(TWO_FRAMES_JS)  # let the charts redraw at the new size
+                page.screenshot(path=os.environ["QGEO_EXPLORER_SCREENSHOT"])
         finally:
             browser.close()
     assert not errors, f"JavaScript errors on the page: {errors}"

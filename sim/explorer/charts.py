@@ -11,7 +11,7 @@ import html
 import math
 from typing import Any
 
-from sim.explorer.session import CountryView, Snapshot
+from sim.explorer.session import LAYOUT_ASPECT, CountryView, Snapshot
 
 ROLE_COLORS: dict[str, str] = {"leader": "#c0392b", "provider": "#2471a3", "second_wave": "#1e8449"}
 """Node colour of each role."""
@@ -75,16 +75,31 @@ def country_tooltip(view: CountryView) -> str:
         f"Capability {view.capability:.3g}",
         f"Budget {usd(view.budget)} (spending {usd(view.spending)})",
     ]
-    partners = ", ".join(f"{code} {weight:.0%}" for code, weight in view.partners[:6])
-    more = f" +{len(view.partners) - 6}" if len(view.partners) > 6 else ""
+    items = [f"{code} {weight:.0%}" for code, weight in view.partners]
+    partners = ",<br/>&nbsp;&nbsp;".join(", ".join(items[i:i + 6]) for i in range(0, len(items), 6))
     if view.role == "second_wave":
-        lines.append(f"Partners: {partners or 'none'}{more}")
+        lines.append(f"Partners: {partners or 'none'}")
         lines.append(f"Portfolio HHI {view.portfolio_hhi:.2f} · builds at home {view.domestic_share:.0%}")
     else:
-        lines.append(f"Serves: {partners or 'nobody'}{more}")
+        lines.append(f"Serves: {partners or 'nobody'}")
     if view.sanctioned > 0:
         lines.append(f"Under sanctions (severity {view.sanctioned:.2f})")
     return "<br/>".join(lines)
+
+
+def label_position(x: float, y: float) -> str:
+    """Where a node's label goes: outside the ellipse (sideways near its left and right ends).
+
+    Args:
+        x: Node x (layout coordinates, centre 0).
+        y: Node y (screen coordinates, centre 0).
+
+    Returns:
+        An ECharts label position.
+    """
+    if abs(y) < 0.5 * abs(x) / LAYOUT_ASPECT:
+        return "left" if x < 0 else "right"
+    return "top" if y <= 0 else "bottom"
 
 
 def network_option(snapshot: Snapshot, selected: str | None = None) -> dict[str, Any]:
@@ -109,7 +124,7 @@ def network_option(snapshot: Snapshot, selected: str | None = None) -> dict[str,
             "value": round(view.capability, 6),
             "symbolSize": node_size(view.capability, low, high),
             "category": roles.index(view.role),
-            "label": {"position": "top" if y <= 0 else "bottom"},
+            "label": {"position": label_position(x, y)},
             "tooltip": {"formatter": country_tooltip(view)},
         }
         if view.sanctioned > 0:
@@ -184,8 +199,8 @@ def _plot(
         "animation": False,
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"bottom": 0, "type": "scroll", "textStyle": {"fontSize": 11}},
-        "grid": {"left": 52, "right": 16, "top": 36, "bottom": 56},
+        "legend": {"bottom": 0, "itemWidth": 16, "itemGap": 6, "textStyle": {"fontSize": 11}},
+        "grid": {"left": 52, "right": 16, "top": 36, "bottom": 28 + 20 * math.ceil(len(series) / 3)},
         "xAxis": _years_axis(snapshot),
         "yAxis": y_axis,
         "series": series,

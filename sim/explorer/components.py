@@ -29,9 +29,11 @@ from sim.explorer.session import (
 
 ODD_LINK = "odd"
 """Route of the page that shows docs/ODD.md."""
-PLOT_HEIGHT = "height: 300px; width: 100%;"
+PLOT_HEIGHT = "height: 340px; width: 100%;"
 NETWORK_STYLE = f"width: 100%; aspect-ratio: {LAYOUT_ASPECT}; min-height: 360px;"
 CARD_STYLE = "margin-bottom: 12px;"
+MAX_PARTNERS_SHOWN = 12
+"""Partners listed in the country card (the network tooltip lists them all)."""
 
 
 @solara.component
@@ -343,13 +345,16 @@ def CountryDetails(
         solara.Text(heading, style="font-weight: 500;")
         if not view.partners:
             solara.Text("none", style="color: #777;")
-        for code, weight in view.partners:
+        for code, weight in view.partners[:MAX_PARTNERS_SHOWN]:
             with solara.Row(style="align-items: center;", gap="6px"):
                 solara.Button(code, text=True, small=True, on_click=lambda code=code: on_select(code),
                               style="min-width: 48px;")
                 rv.ProgressLinear(value=100.0 * weight, height=10, color="#5d6d7e",
                                   style_="flex: 1; max-width: 200px;")
                 solara.Text(f"{weight:.0%}", style="font-size: 0.85rem; width: 36px;")
+        if len(view.partners) > MAX_PARTNERS_SHOWN:
+            solara.Text(f"and {len(view.partners) - MAX_PARTNERS_SHOWN} more (hover the node for all)",
+                        style="font-size: 0.8rem; color: #666;")
 
 
 @solara.component
@@ -418,19 +423,30 @@ def EventList(events: tuple[EventView, ...], year: int):
         events: The events.
         year: The current year.
     """
-    solara.Text("Events of this run", style="font-weight: 500; display: block; margin-top: 10px;")
-    if not events:
-        solara.Text("none scheduled", style="color: #777; font-size: 0.85rem;")
-    for event in events:
-        if event.applied:
-            status, color = "applied", "grey"
-        elif event.year == year:
-            status, color = "next step", "orange"
-        else:
-            status, color = "scheduled", "blue"
-        with solara.Div(classes=["qgeo-event"], style="display: flex; align-items: center; gap: 6px;"):
-            rv.Chip(children=[status], small=True, color=color, text_color="white")
-            solara.Text(f"{event.year} · {event.origin}: {event.text}", style="font-size: 0.85rem;")
+    with solara.Card("Events of this run", style=CARD_STYLE, classes=["qgeo-event-list"]):
+        if not events:
+            solara.Text("none scheduled", style="color: #777; font-size: 0.85rem;")
+        for event in events:
+            EventRow(event, year)
+
+
+@solara.component
+def EventRow(event: EventView, year: int):
+    """One event with a status chip: applied, in the next step, or scheduled later.
+
+    Args:
+        event: The event.
+        year: The current year.
+    """
+    if event.applied:
+        status, color = "applied", "grey"
+    elif event.year == year:
+        status, color = "next step", "orange"
+    else:
+        status, color = "scheduled", "blue"
+    with solara.Div(classes=["qgeo-event"], style="display: flex; align-items: center; gap: 6px;"):
+        rv.Chip(children=[status], small=True, color=color, text_color="white")
+        solara.Text(f"{event.year} · {event.origin}: {event.text}", style="font-size: 0.85rem;")
 
 
 @solara.component

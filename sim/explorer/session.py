@@ -17,7 +17,6 @@ different threads).
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -262,10 +261,11 @@ def layout_positions(
 ) -> dict[str, tuple[float, float]]:
     """Node positions: leaders and providers on the upper arc, second-wave countries on the lower.
 
-    Along each arc countries are ordered by geopolitical alignment, so the US camp
-    sits on the left and the China/Russia camp on the right, and partnerships are
-    chords across the circle. The layout is a pure function of the data, so it is
-    identical for every step, seed and session.
+    Along each arc of an ellipse countries are ordered by geopolitical alignment, so the
+    US camp sits on the left and the China/Russia camp on the right, and partnerships
+    are chords across the ellipse. Neighbours are equally far apart along the arc. The
+    layout is a pure function of the data, so it is identical for every step, seed and
+    session.
 
     Args:
         iso3: Country codes.
@@ -276,6 +276,9 @@ def layout_positions(
         ISO3 -> (x, y) with y growing downwards (screen coordinates) on an ellipse of
         half-height 100 and half-width ``100 * LAYOUT_ASPECT``.
     """
+    angles = np.radians(np.linspace(170.0, 10.0, 721))
+    x_arc, y_arc = LAYOUT_ASPECT * 100.0 * np.cos(angles), 100.0 * np.sin(angles)
+    length = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x_arc), np.diff(y_arc)))])
     positions: dict[str, tuple[float, float]] = {}
     for upper in (True, False):
         members = [i for i in range(len(iso3)) if (role[i] != "second_wave") == upper]
@@ -283,10 +286,9 @@ def layout_positions(
         count = len(members)
         for rank, i in enumerate(members):
             fraction = 0.5 if count == 1 else rank / (count - 1)
-            angle = math.radians(170.0 - 160.0 * fraction)
-            x = LAYOUT_ASPECT * 100.0 * math.cos(angle)
-            y = -100.0 * math.sin(angle) if upper else 100.0 * math.sin(angle)
-            positions[str(iso3[i])] = (round(x, 3), round(y, 3))
+            at = int(np.searchsorted(length, fraction * length[-1]).clip(0, len(length) - 1))
+            y = -y_arc[at] if upper else y_arc[at]
+            positions[str(iso3[i])] = (round(float(x_arc[at]), 3), round(float(y), 3))
     return positions
 
 
