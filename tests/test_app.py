@@ -118,6 +118,15 @@ def test_scenario_picker_loads_the_scenario_and_its_events(page):
     for row, raw in zip(events, sorted(scenario.events, key=lambda e: e["year"]), strict=True):
         label = row.children[1].children[0]
         assert label.startswith(f"{raw['year']} · scenario: export controls by {raw['actors'][0]}")
+    first = min(raw["year"] for raw in scenario.events)
+    statuses = {scenario.base_year: "scheduled", first - 1: "next step", first: "applied"}
+    year = int(text(page, "qgeo-year"))
+    while year < first:
+        click(page, "qgeo-step-button")
+        year = int(text(page, "qgeo-year"))
+        if year in statuses:
+            chips = [row.children[0].children for row in page.find(v.Html, class_="qgeo-event").widgets]
+            assert chips == [[statuses[year]]] * len(scenario.events)
     assert f"scenario export_controls · root seed {scenario.seed}" == text(page, "qgeo-run-label")
 
 
@@ -133,21 +142,21 @@ def test_country_sliders_override_the_chosen_country(page):
     assert text(page, "qgeo-detail-budget") == "$10.0M/yr"
 
 
-def test_event_buttons_schedule_now_and_apply_on_the_next_step(page):
+def test_event_buttons_apply_now_and_partners_respond_next_step(page):
+    year = int(text(page, "qgeo-year"))
     click(page, "qgeo-tighten")
     (row,) = page.find(v.Html, class_="qgeo-event").widgets
     chip, label = row.children
-    assert chip.children == ["next step"]
+    assert chip.children == ["applied"]
+    assert label.children[0].startswith(f"{year} · page: ")
     assert "tighten export controls" in label.children[0]
-    click(page, "qgeo-step-button")
-    (row,) = page.find(v.Html, class_="qgeo-event").widgets
-    assert row.children[0].children == ["applied"]
-    # sanctions on the default target (RUS): the node gets the sanctions marker after the step
+    # sanctions on the default target (RUS) apply at once: the node shows the sanctions marker
     click(page, "qgeo-sanction")
-    click(page, "qgeo-step-button")
     node = {n["name"]: n for n in network(page)["series"][0]["data"]}["RUS"]
     assert node["itemStyle"]["borderType"] == "dashed"
     assert "Under sanctions (severity 0.80)" in node["tooltip"]["formatter"]
+    click(page, "qgeo-step-button")
+    assert len(page.find(v.Html, class_="qgeo-event").widgets) == 2
 
 
 def test_clicking_a_node_selects_the_country(page):
@@ -202,31 +211,36 @@ def test_explorer_runs_replication_zero_exactly_as_qgeo_run():
     pd.testing.assert_frame_equal(got, expected.drop(columns=["replication", "seed"]))
 
 
-def test_page_events_change_the_run_like_scheduled_events():
-    """Tightening from the page in year Y equals a scenario event in year Y."""
+def test_page_events_change_the_run_like_events_scheduled_for_the_next_year():
+    """Tightening from the page in year Y gives the run of a scenario event in year Y + 1."""
     explorer = Explorer("baseline")
     explorer.step()
     event = explorer.change_controls(+1)
+    assert explorer.model.event_log[-1]["kind"] == "export_controls"
     while explorer.step():
         pass
     scenario = load_scenario("baseline")
-    raw = {"year": event.year, "kind": event.kind, "actors": list(event.actors), **event.fields}
+    raw = {"year": event.year + 1, "kind": event.kind, "actors": list(event.actors), **event.fields}
     twin = QuantumWorld(**{**scenario.model_kwargs(), "events": [raw]}, seed=derive_seed(scenario.seed, 0))
     while twin.running:
         twin.step()
     pd.testing.assert_frame_equal(explorer.snapshot().frame, model_frame(twin))
 
 
-def test_tightening_raises_stringency_relative_to_a_twin_run():
-    with_event, twin = Explorer("baseline"), Explorer("baseline")
+def test_tightening_and_easing_move_stringency_relative_to_a_twin_run():
+    with_event, twin, eased = Explorer("baseline"), Explorer("baseline"), Explorer("baseline")
     with_event.change_controls(+1)
-    with_event.step()
-    twin.step()
-    assert with_event.model.metrics["leader_stringency"] > twin.model.metrics["leader_stringency"]
-    eased = Explorer("baseline")
     eased.change_controls(-1)
-    eased.step()
-    assert eased.model.metrics["leader_stringency"] < twin.model.metrics["leader_stringency"]
+    for explorer in (with_event, twin, eased):
+        explorer.step()
+    stringency = {name: e.model.metrics["leader_stringency"]
+                  for name, e in (("tight", with_event), ("twin", twin), ("eased", eased))}
+    assert stringency["tight"] > stringency["twin"] > stringency["eased"]
+    # a second press in the same year goes on from the first one
+    again = Explorer("baseline")
+    first = again.change_controls(+1).fields["stringency"]
+    second = again.change_controls(+1).fields["stringency"]
+    assert second == pytest.approx(min(1.0, first + 0.25))
 
 
 def test_events_are_refused_at_the_horizon_with_a_clear_error():

@@ -385,8 +385,8 @@ def EventControls(
     disabled = not running
     with solara.Card("Apply an event now", style=CARD_STYLE, classes=["qgeo-events"]):
         solara.Text(
-            f"Events take effect in the next step (the step that simulates {year}), "
-            "exactly like an event a scenario schedules for that year.",
+            f"Events apply at once, in {year}; second-wave countries respond in the next step, "
+            f"as to an event a scenario schedules for {year + 1}.",
             style="font-size: 0.8rem; color: #555;",
         )
         imposers = ", ".join(leaders) or "no leader"
@@ -440,7 +440,7 @@ def EventRow(event: EventView, year: int):
     """
     if event.applied:
         status, color = "applied", "grey"
-    elif event.year == year:
+    elif event.year == year + 1:
         status, color = "next step", "orange"
     else:
         status, color = "scheduled", "blue"
@@ -495,8 +495,8 @@ One step is one year.
 - **Seed**: the root seed; the page runs replication 0, the same run `qgeo run` writes first.
 - **Step / Play / Reset**: advance one year, run continuously, or rebuild at the base year.
   Moving any control rebuilds the model at the base year.
-- **Apply an event now**: the event is added to this run for the current year and takes effect in the
-  next step.
+- **Apply an event now**: the event changes this run at once, in the current year; partners respond
+  from the next step on.
 
 The full model description (purpose, entities, process, submodels, data sources) is in
 [docs/ODD.md]({ODD_LINK}).

@@ -5,9 +5,9 @@ that tests and benchmarks can drive it directly. Settings are kept as typed
 scenario overrides (``params.<p>``, ``countries.<ISO3>.<attribute>``, ``seed``)
 and the model is built exactly as ``qgeo run`` builds replication 0 of the
 resulting scenario: ``QuantumWorld(**scenario.model_kwargs(), seed=derive_seed(scenario.seed, 0))``.
-Events applied from the page are validated with :func:`sim.events.parse_events`
-and appended to ``model.events`` for the current year, so the model applies them
-at the start of the next step, like any event scheduled for that year.
+Events applied from the page go through :meth:`QuantumWorld.apply_event`, which
+validates them and applies them at once, in the current year; the model's
+``event_log`` records them with the scheduled ones.
 
 :meth:`Explorer.snapshot` copies what the page shows into an immutable
 :class:`Snapshot`; every Explorer method holds one lock, so a snapshot never
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
-from sim.events import Event, nearest, parse_events
+from sim.events import Event, nearest
 from sim.model import QuantumWorld, load_world_cached
 from sim.network import partnership_graph
 from sim.parameters import PARAMETERS, check_parameter
@@ -157,10 +157,11 @@ class EventView:
     """An event of the current run, scheduled by the scenario or applied from the page.
 
     Attributes:
-        year: Year whose step applies it.
+        year: Year in which it applies.
         text: Short description.
         origin: ``"scenario"`` or ``"page"``.
-        applied: Whether the model has already stepped through that year.
+        applied: Whether the model has applied it (a scenario's event of year Y applies when
+            the run reaches Y; page events apply at once).
     """
 
     year: int
@@ -449,10 +450,11 @@ class Explorer:
 
     # -------------------------------------------------------------- events
     def apply_event(self, raw: Mapping[str, Any], text: str) -> Event:
-        """Validate an event for the current year and add it to the run.
+        """Apply an event to the model now, in the current year (:meth:`QuantumWorld.apply_event`).
 
-        The model applies it at the start of the next step, after any event the
-        scenario scheduled for the same year.
+        It changes the state at once (controls, sanctions...); second-wave countries
+        respond in the next step, exactly as to an event a scenario schedules for the
+        next year.
 
         Args:
             raw: Event fields without ``year`` (see :data:`sim.events.EVENT_FIELDS`).
@@ -471,11 +473,7 @@ class Explorer:
                 raise ExplorerError(
                     f"the run reached its horizon ({model.year}); press Reset to apply events again"
                 )
-            last_year = model.base_year + model.horizon - 1
-            (event,) = parse_events(
-                [{**raw, "year": model.year}], list(model.iso3), model.base_year, last_year
-            )
-            model.events.append(event)
+            event = model.apply_event(dict(raw))
             self._page_events.append((event, text))
             return event
 
@@ -492,7 +490,7 @@ class Explorer:
         return [str(self.model.iso3[i]) for i in self.model.actors]
 
     def _planned_stringency(self) -> float:
-        """Leaders' stringency after the page events pending for this year, else the current level."""
+        """Leaders' stringency after the page's control events of this year, else this year's level."""
         for event, _ in reversed(self._page_events):
             if event.kind == "export_controls" and event.year == self.model.year:
                 return float(event.fields["stringency"])
@@ -623,10 +621,10 @@ class Explorer:
     def _event_views(self) -> tuple[EventView, ...]:
         year = self.model.year
         views = [
-            EventView(int(raw["year"]), describe_event(raw), "scenario", int(raw["year"]) < year)
+            EventView(int(raw["year"]), describe_event(raw), "scenario", int(raw["year"]) <= year)
             for raw in self.scenario.events
         ]
-        views += [EventView(event.year, text, "page", event.year < year) for event, text in self._page_events]
+        views += [EventView(event.year, text, "page", True) for event, text in self._page_events]
         return tuple(sorted(views, key=lambda view: view.year))
 
 
