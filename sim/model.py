@@ -28,6 +28,7 @@ from sim.choice import (
     partner_utilities,
     static_utility,
 )
+from sim.collector import ArrayDataCollector
 from sim.data import DEFAULT_DATA_DIR, WorldData, load_world
 from sim.events import Event, EventError, parse_events
 from sim.metrics import bloc_modularity, portfolio_hhi, provider_shares
@@ -41,7 +42,7 @@ AGENT_REPORTERS: tuple[str, ...] = (
     "iso3", "role", "capability", "budget", "spending", "openness", "price", "n_partners",
     "portfolio_hhi", "domestic_share",
 )
-"""Per-country values the DataCollector records at every step."""
+"""Per-country values the DataCollector records at every step (model arrays of these names)."""
 
 
 @functools.lru_cache(maxsize=8)
@@ -184,9 +185,12 @@ class QuantumWorld(mesa.Model):
         self._choose(switching_cost=0.0)
         self._update_metrics()
         self._share_before = self.share.copy()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={key: functools.partial(_metric, key=key) for key in self.metrics},
-            agent_reporters={name: name for name in AGENT_REPORTERS} if collect_agents else None,
+        self.datacollector = ArrayDataCollector(
+            metrics=lambda model: model.metrics,
+            agent_columns=QuantumWorld.agent_columns if collect_agents else None,
+            agent_ids=[agent.unique_id for agent in self.countries],
+            model=self,
+            agent_names=AGENT_REPORTERS,
         )
         self.datacollector.collect(self)
 
@@ -596,6 +600,14 @@ class QuantumWorld(mesa.Model):
         col = self.foreign[:, np.searchsorted(self._providers, i)]
         return {str(self.iso3[c]): float(w) for c, w in zip(self._choosers, col, strict=True) if w > 0}
 
+    def agent_columns(self) -> list[np.ndarray]:
+        """Current value of every agent reporter, one array each (the model array of that name).
+
+        Returns:
+            Arrays aligned with :attr:`countries`, in the order of :data:`AGENT_REPORTERS`.
+        """
+        return [getattr(self, name) for name in AGENT_REPORTERS]
+
     def partnership_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The current partnerships as arrays.
 
@@ -604,8 +616,3 @@ class QuantumWorld(mesa.Model):
             and weights (r, m) of each chooser's portfolio on each provider.
         """
         return self._providers.copy(), self._choosers.copy(), self.foreign.astype(np.float64)
-
-
-def _metric(model: QuantumWorld, key: str) -> float:
-    """DataCollector reporter: one entry of the model's current metrics."""
-    return model.metrics[key]

@@ -291,3 +291,25 @@ def test_runs_under_mesa_batch_run_with_seed_swept():
     ))
     first = frame[(frame.seed == 1) & (frame.cost_weight == 1.0)]
     assert first["share_RUS"].iloc[0] == again["share_RUS"].iloc[0]
+
+
+def test_agent_data_matches_each_agents_own_view():
+    model = run(steps=4, seed=8)
+    last = agent_frame(model).query("step == 4").set_index("iso3")
+    for agent in model.countries:
+        row = last.loc[agent.iso3]
+        assert row["role"] == agent.role
+        assert row["capability"] == pytest.approx(agent.capability)
+        assert row["budget"] == pytest.approx(agent.budget)
+        assert row["n_partners"] == agent.n_partners == len(agent.partners)
+        assert row["portfolio_hhi"] == pytest.approx(agent.portfolio_hhi)
+
+
+def test_datacollector_keeps_mesas_interface():
+    model = run(steps=2, seed=8)
+    collector = model.datacollector
+    assert set(collector.model_reporters) == set(model.metrics)
+    frame = collector.get_model_vars_dataframe()
+    assert len(frame) == 3 and frame["year"].tolist() == [2025, 2026, 2027]
+    agents = collector.get_agent_vars_dataframe()
+    assert agents.index.names == ["Step", "AgentID"] and len(agents) == 3 * len(model.countries)

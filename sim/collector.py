@@ -1,0 +1,70 @@
+"""A Mesa DataCollector that records whole arrays instead of calling a function per agent.
+
+Mesa's DataCollector calls each agent reporter on each agent and deep-copies each
+model reporter's value, which dominates the cost of a small, fast model. This
+subclass keeps Mesa's interface (``model_vars``, ``get_model_vars_dataframe``,
+``get_agent_vars_dataframe``, the ``model_reporters``/``agent_reporters`` it was
+given) but fills it in bulk: model-level values come from one dict the model
+computes per step, agent-level values from one array per reporter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
+from typing import Any
+
+import mesa
+import numpy as np
+
+
+class ArrayDataCollector(mesa.DataCollector):
+    """Collects a model's metrics dict and per-agent arrays at each call of :meth:`collect`.
+
+    Args:
+        metrics: Function of the model returning this step's model-level values
+            (scalars), always with the same keys.
+        agent_columns: Function of the model returning one array per agent-level
+            reporter, aligned with ``agent_ids``; None to record no agent data.
+        agent_ids: ``unique_id`` of each agent, in array order.
+        model: The model, used once to learn the metric names.
+        agent_names: Names of the agent-level reporters, in column order.
+    """
+
+    def __init__(
+        self,
+        metrics: Callable[[Any], Mapping[str, float]],
+        agent_columns: Callable[[Any], Sequence[np.ndarray]] | None,
+        agent_ids: Sequence[int],
+        model: Any,
+        agent_names: Sequence[str] = (),
+    ) -> None:
+        names = list(metrics(model))
+        super().__init__(
+            model_reporters={name: _Metric(metrics, name) for name in names},
+            agent_reporters={name: name for name in agent_names} if agent_columns else None,
+        )
+        self._metrics = metrics
+        self._agent_columns = agent_columns
+        self._agent_ids = list(agent_ids)
+
+    def collect(self, model: Any) -> None:
+        """Record this step's metrics and, if enabled, every agent's values."""
+        for name, value in self._metrics(model).items():
+            self.model_vars[name].append(value)
+        if self._agent_columns is not None:
+            columns = [np.asarray(column).tolist() for column in self._agent_columns(model)]
+            self._agent_records[model.steps] = list(
+                zip(repeat(model.steps), self._agent_ids, *columns, strict=False)
+            )
+
+
+class _Metric:
+    """A model reporter naming one entry of the metrics dict (kept for Mesa's interface)."""
+
+    def __init__(self, metrics: Callable[[Any], Mapping[str, float]], name: str) -> None:
+        self.metrics = metrics
+        self.name = name
+
+    def __call__(self, model: Any) -> float:
+        return self.metrics(model)[self.name]
