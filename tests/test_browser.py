@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.explorer.session import Explorer
 from sim.scenario import load_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,6 +30,9 @@ CHROMIUM_ARGS = [
 SERVER_TIMEOUT_S = 90.0
 PAGE_TIMEOUT_MS = 60_000
 UPDATE_TIMEOUT_MS = 15_000
+NODE_PIXEL_JS = """([x, y]) => document.querySelector('.qgeo-network-chart').__vue__.chart
+    .convertToPixel({seriesIndex: 0}, [x, y])"""
+"""Pixel position, within the network chart, of a node at layout position (x, y)."""
 TWO_FRAMES_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 pytestmark = [
@@ -130,6 +134,18 @@ def test_explorer_in_chromium(server, tmp_path):
             page.locator(".qgeo-play-button").click()
             expect(page.locator(".qgeo-play-button")).to_have_text("Play", timeout=UPDATE_TIMEOUT_MS)
             expect(page.locator(".qgeo-step-button")).to_be_enabled()
+
+            # Hover a country in the network: its tooltip; click it: the country card shows it
+            x, y = Explorer("baseline").positions["VNM"]
+            px, py = page.evaluate(NODE_PIXEL_JS, [x, y])
+            box = page.locator(".qgeo-network-chart").bounding_box()
+            page.mouse.move(box["x"] + px, box["y"] + py)
+            tooltip = page.locator(".qgeo-network-chart").get_by_text("Portfolio HHI")
+            expect(tooltip).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
+            expect(page.locator(".qgeo-network-chart")).to_contain_text("Vietnam (VNM)")
+            page.mouse.click(box["x"] + px, box["y"] + py)
+            expect(page.locator(".qgeo-selected")).to_contain_text("Vietnam (VNM)", timeout=UPDATE_TIMEOUT_MS)
+            expect(page.locator(".qgeo-country")).to_contain_text("Portfolio HHI")
 
             # Select a country from the list: the details card shows it
             page.locator(".qgeo-selected").click()

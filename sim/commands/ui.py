@@ -100,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise UiError(f"--port expected a port number in 1-65535, found {args.port}")
     env = {**os.environ, SCENARIO_ENV: name}
+    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no usage reports from students' machines
     print(f"qgeo ui: serving the explorer on http://{args.host}:{args.port}/ (scenario {name}); "
           "Ctrl-C stops it", flush=True)
     server = subprocess.Popen(server_command(args.port, args.host, args.open), env=env)
