@@ -37,7 +37,8 @@ class ParamSpec:
 
 PARAMETERS: dict[str, ParamSpec] = {
     "openness_weight": ParamSpec("utility per unit openness", 0.0, 20.0,
-                                 "weight second-wave countries put on a partner's openness"),
+                                 "weight second-wave countries put on the technology a partner will "
+                                 "transfer (its effective openness times its technology's quality)"),
     "cost_weight": ParamSpec("utility per unit relative cost", 0.0, 20.0,
                              "weight on what a partnership costs relative to own spending"),
     "dependence_weight": ParamSpec("utility per unit risk", 0.0, 20.0,
