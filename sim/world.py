@@ -63,12 +63,6 @@ class WorldArrays:
         return len(self.iso3)
 
 
-ATTRIBUTE_ARRAYS = (
-    "budget_usd", "disbursed_share", "efficiency", "openness", "price_usd", "alignment",
-    "dependence_aversion",
-)
-
-
 def from_data(data: WorldData) -> WorldArrays:
     """Arrays for the world described by the data files.
 
