@@ -44,6 +44,13 @@ def slider(rc, name: str):
     return rc.find(v.Slider, class_=f"qgeo-slider qgeo-slider-{name}").widget
 
 
+def move(rc, name: str, value: float) -> None:
+    """Drag a page slider to ``value`` and release it (the browser sends v_model, then "change")."""
+    widget = slider(rc, name)
+    widget.v_model = value
+    widget.fire_event("change", value)
+
+
 def echarts(rc) -> list:
     return rc.find(solara.components.echarts.EchartsWidget).widgets
 
@@ -97,7 +104,9 @@ def test_moving_a_slider_rebuilds_the_model_at_the_base_year(page):
     base_year = int(text(page, "qgeo-year"))
     click(page, "qgeo-step-button")
     assert int(text(page, "qgeo-year")) == base_year + 1
-    slider(page, "cost_weight").v_model = 3.7
+    slider(page, "cost_weight").v_model = 5.0  # dragging: nothing is rebuilt until release
+    assert int(text(page, "qgeo-year")) == base_year + 1
+    move(page, "cost_weight", 3.7)
     assert int(text(page, "qgeo-year")) == base_year
     assert float(text(page, "qgeo-readout-cost_weight")) == pytest.approx(3.7)
     assert slider(page, "cost_weight").v_model == pytest.approx(3.7)
@@ -105,7 +114,7 @@ def test_moving_a_slider_rebuilds_the_model_at_the_base_year(page):
 
 def test_leader_stringency_slider_replaces_the_data_value(page):
     assert text(page, "qgeo-readout-leader_stringency").endswith("(data)")
-    slider(page, "leader_stringency").v_model = 0.9
+    move(page, "leader_stringency", 0.9)
     assert text(page, "qgeo-readout-leader_stringency") == "0.90"
     assert "controls 0.90" in text(page, "qgeo-metrics")
 
@@ -132,9 +141,9 @@ def test_scenario_picker_loads_the_scenario_and_its_events(page):
 
 def test_country_sliders_override_the_chosen_country(page):
     page.find(v.Select, class_="qgeo-focus").widget.v_model = "EGY"
-    slider(page, "dependence_aversion").v_model = 4.5
+    move(page, "dependence_aversion", 4.5)
     assert float(text(page, "qgeo-readout-dependence_aversion")) == pytest.approx(4.5)
-    slider(page, "budget_usd").v_model = 7.0  # log10 scale: 10 million USD per year
+    move(page, "budget_usd", 7.0)  # log10 scale: 10 million USD per year
     assert text(page, "qgeo-readout-budget_usd") == "$10.0M/yr"
     # the selected country follows the focus, and its details show the new budget
     assert page.find(v.Select, class_="qgeo-selected").widget.v_model == "EGY"

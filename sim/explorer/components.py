@@ -51,6 +51,9 @@ def ValueSlider(
 ):
     """A labelled slider whose readout shows the value the current model was built with.
 
+    The slider reports a new value when it is released (or moved with the keyboard),
+    so dragging it rebuilds the model once; its thumb shows the value while dragging.
+
     Args:
         name: Identifier; the slider gets the CSS class ``qgeo-slider-<name>``.
         label: Label.
@@ -67,18 +70,19 @@ def ValueSlider(
         with solara.Row(justify="space-between", style="align-items: baseline;"):
             solara.Text(label, style="font-weight: 500;")
             solara.Text(readout, classes=[f"qgeo-readout-{name}"], style="font-family: monospace;")
-        rv.Slider(
+        slider = rv.Slider(
             v_model=value,
-            on_v_model=lambda new: on_value(float(new)),
             min=low,
             max=high,
             step=step,
-            thumb_label=False,
+            thumb_label=True,
             hide_details=True,
             dense=True,
             disabled=disabled,
             class_=f"qgeo-slider qgeo-slider-{name}",
         )
+        # rebuild once on release (or per arrow key), not at every pixel of a drag
+        rv.use_event(slider, "change", lambda widget, event, data: on_value(float(data)))
         if hint:
             solara.Text(hint, style="font-size: 0.75rem; color: #666; line-height: 1.1;")
 
