@@ -193,7 +193,7 @@ def tighten_controls(
     """A leader tightens its controls when rivals gain share, and eases them when they lose.
 
     ``C' = C + s (1 - C)`` for ``s = min(1, rho_C g) > 0`` and ``C' = C (1 + s)`` for
-    ``s = max(-1, rho_C g) < 0``, on the leader's scope (non-allies), where ``g``
+    ``s = max(-1, rho_C g) < 0``, on the leader's control scope (all but its exempt club), where ``g``
     is the rivals' combined share gain over the last year.
 
     Args:

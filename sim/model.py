@@ -124,7 +124,8 @@ class QuantumWorld(mesa.Model):
             build_weight: Weight of own programme scale in the value of building at home.
             choice_temperature: Scale of the Gumbel taste shocks.
             switching_cost: Inertia of existing portfolios.
-            build_threshold_usd: Spending (USD/yr) at which building at home has zero utility.
+            build_threshold_usd: Efficiency-weighted spending (USD/yr) at which building at home
+                has zero utility.
             partnership_overhead_usd: Spending (USD/yr) needed per partnership kept.
             max_partners: Most partners a second-wave country keeps.
             min_tie_weight: Smallest portfolio weight that counts as a partnership.
@@ -139,7 +140,8 @@ class QuantumWorld(mesa.Model):
             denial_response: Budget increase of a country fully denied technology beyond the
                 base year's denial (1 = doubling), reached over about three years.
             budget_volatility: Sd of yearly log shocks to announced budgets.
-            leader_stringency: If set, leaders' initial export-control stringency toward non-allies.
+            leader_stringency: If set, leaders' initial export-control stringency on their control scope
+                (the countries their data controls target; the exempt club keeps 0).
             steps: Horizon in years; ``running`` turns False when reached.
             n_countries: If set, a synthetic world of this many countries drawn from the data.
             events: Scheduled events as dicts (see :mod:`sim.events`).
@@ -223,7 +225,8 @@ class QuantumWorld(mesa.Model):
         self.alliance = world.alliance
         self.controls = world.controls.copy()
         self.sanctions = world.sanctions.copy()
-        scope = ~world.alliance
+        controls_in_data = world.controls.max(axis=1) > 0
+        scope = np.where(controls_in_data[:, None], world.controls > 0, ~world.alliance)
         scope[np.arange(len(self.actors)), self.actors] = False
         self.control_scope = scope
         self._initial_actor_iso3 = [str(self.iso3[i]) for i in self.actors]

@@ -85,7 +85,8 @@ PARAMETERS: dict[str, ParamSpec] = {
     "budget_volatility": ParamSpec("log-points per year", 0.0, 1.0,
                                    "standard deviation of yearly announced-budget shocks"),
     "leader_stringency": ParamSpec("index 0-1", 0.0, 1.0,
-                                   "if set, leaders' export-control stringency toward non-allies "
+                                   "if set, leaders' export-control stringency on their control scope (all "
+                                   "but their exempt club) "
                                    "at the start (otherwise the data's)"),
     "steps": ParamSpec("years", 1, 1000, "horizon: number of yearly steps", integer=True),
     "n_countries": ParamSpec("countries", 2, 1_000_000,

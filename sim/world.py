@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.data import WorldData
+from sim.parameters import ParameterError
 
 
 @dataclass
@@ -121,11 +122,11 @@ def synthetic(base: WorldArrays, n_countries: int, rng: np.random.Generator) -> 
         The synthetic world; synthetic countries are coded ``S00001``, ``S00002``...
 
     Raises:
-        ValueError: If ``n_countries`` leaves no room for a second-wave country.
+        ParameterError: If ``n_countries`` leaves no room for a second-wave country.
     """
     n_actors = len(base.actors)
     if n_countries <= n_actors:
-        raise ValueError(
+        raise ParameterError(
             f"parameter 'n_countries' expected more than the {n_actors} leaders and providers "
             f"of the data, found {n_countries}"
         )

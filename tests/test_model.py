@@ -222,7 +222,7 @@ def test_breakthrough_raises_only_the_actors_capability(world):
     assert world.capability[rus] == pytest.approx(1.5 * before["capability"][rus])
 
 
-def test_export_controls_set_the_actors_row_toward_non_allies(world):
+def test_export_controls_set_the_actors_row_on_its_control_scope(world):
     before = snapshot(world)
     world.apply_event({"kind": "export_controls", "actors": ["USA"], "stringency": 0.95})
     diff = changed(before, world)
@@ -232,7 +232,8 @@ def test_export_controls_set_the_actors_row_toward_non_allies(world):
     scope = world.control_scope[row]
     assert np.all(world.controls[row, scope] == 0.95)
     assert np.array_equal(world.controls[row, ~scope], before["controls"][row, ~scope])
-    assert not scope[world.index_of("GBR")]  # allies are exempt
+    assert not scope[world.index_of("GBR")]  # the exempt club (controls.csv) keeps 0
+    assert scope[world.index_of("DNK")]  # an ally outside the exempt club is controlled, as in the data
 
 
 def test_export_controls_with_targets_and_easing(world):
@@ -313,3 +314,15 @@ def test_datacollector_keeps_mesas_interface():
     assert len(frame) == 3 and frame["year"].tolist() == [2025, 2026, 2027]
     agents = collector.get_agent_vars_dataframe()
     assert agents.index.names == ["Step", "AgentID"] and len(agents) == 3 * len(model.countries)
+
+
+def test_leader_stringency_at_the_data_level_reproduces_the_data_controls():
+    data_level = QuantumWorld(seed=1, steps=2)
+    same = QuantumWorld(seed=1, steps=2, leader_stringency=0.6)
+    usa = np.flatnonzero(data_level.actors == data_level.index_of("USA"))[0]
+    assert np.array_equal(data_level.controls[usa], same.controls[usa])
+
+
+def test_too_few_countries_for_a_synthetic_world_is_a_parameter_error():
+    with pytest.raises(ParameterError, match="n_countries"):
+        QuantumWorld(n_countries=5)

@@ -73,7 +73,7 @@ def open_provider_share(model: QuantumWorld, first: int) -> float:
 
 
 def test_pattern2_tighter_leader_controls_shift_weight_to_open_providers():
-    """Leaders tighten export controls in 2027 (USA 0.9, CHN 0.8 toward non-allies).
+    """Leaders tighten export controls in 2027 (USA 0.9, CHN 0.8 on their control scope).
 
     Over 2028-2040, the leaders' share of second-wave partnership weight falls and
     the share of providers without export controls (RUS, IND, SGP, ...) rises.
