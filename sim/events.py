@@ -44,8 +44,9 @@ EVENT_FIELDS: dict[str, dict[str, FieldSpec]] = {
             "the current level, so a lower value eases controls)",
         ),
         "targets": FieldSpec(
-            "countries", False, doc="receivers denied; default: the actor's control scope (every country its data controls "
-            "target, i.e. not in its exempt list; every non-ally if it has no controls in the data)"
+            "countries", False,
+            doc="receivers denied; default: the actor's control scope (every country its data controls "
+            "target, i.e. not in its exempt list; every non-ally if it has no controls in the data)",
         ),
     },
     "sanctions": {
