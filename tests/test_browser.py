@@ -1,7 +1,7 @@
 """The explorer in a real browser: `qgeo ui` on a free loopback port, driven by headless Chromium.
 
 Needs Debian's chromium at /usr/bin/chromium (``make browser`` installs it); skipped without it.
-Set QGEO_EXPLORER_SCREENSHOT=path to also save the screenshot there (docs/img/explorer.png).
+Set QGEO_EXPLORER_SCREENSHOT=docs/img/explorer.png to also save a picture of the whole page there.
 """
 
 from __future__ import annotations
@@ -40,6 +40,19 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed at /usr/bin/chromium "
                        "(run `make browser`)"),
 ]
+
+
+def save_small(png: bytes, path: Path) -> None:
+    """Save a screenshot 1200 px wide with 256 colours (the README's picture stays under 400 KB)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image = image.resize((1200, round(image.height * 1200 / image.width)), Image.Resampling.LANCZOS)
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        path, optimize=True
+    )
 
 
 def free_port() -> int:
@@ -159,7 +172,7 @@ def test_explorer_in_chromium(server, tmp_path):
             if os.environ.get("QGEO_EXPLORER_SCREENSHOT"):  # the whole page, for the README
                 page.set_viewport_size({"width": 1600, "height": 2150})
                 page.evaluate(TWO_FRAMES_JS)  # let the charts redraw at the new size
-                page.screenshot(path=os.environ["QGEO_EXPLORER_SCREENSHOT"])
+                save_small(page.screenshot(), Path(os.environ["QGEO_EXPLORER_SCREENSHOT"]))
         finally:
             browser.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
