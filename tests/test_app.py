@@ -344,6 +344,17 @@ def test_ui_command_rejects_unknown_scenarios_and_ports(capsys):
     assert "--port" in capsys.readouterr().err
 
 
+def test_ui_command_refuses_a_port_in_use(capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["ui", "--port", str(port)]) == 2
+    assert f"cannot serve on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
 def test_ui_command_serves_on_loopback_by_default():
     assert scenario_name("scenarios/export_controls.toml") == "export_controls"
     command = server_command(8765, "127.0.0.1", open_browser=False)

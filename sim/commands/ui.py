@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +85,26 @@ def server_command(port: int, host: str, open_browser: bool) -> list[str]:
     ]
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Fail early, with a clear message, when the address cannot be served on.
+
+    Args:
+        host: Address to listen on.
+        port: Port.
+
+    Raises:
+        UiError: The port is in use (or the address is not this machine's).
+    """
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise UiError(
+                f"cannot serve on {host}:{port} ({error.strerror or error}); "
+                "is another server running there? Pick another port with --port"
+            ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve the explorer until interrupted.
 
@@ -94,11 +115,12 @@ def run(args: argparse.Namespace) -> int:
         The server's exit code (0 after Ctrl-C).
 
     Raises:
-        UiError: Unknown scenario or a port outside 1-65535.
+        UiError: Unknown scenario, a port outside 1-65535 or a port in use.
     """
     name = scenario_name(args.scenario)
     if not 0 < args.port < 65536:
         raise UiError(f"--port expected a port number in 1-65535, found {args.port}")
+    check_port_free(args.host, args.port)
     env = {**os.environ, SCENARIO_ENV: name}
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no usage reports from students' machines
     print(f"qgeo ui: serving the explorer on http://{args.host}:{args.port}/ (scenario {name}); "
