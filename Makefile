@@ -32,5 +32,6 @@ test: setup browser
 lint: setup
 	$(BIN)/ruff check sim tests benchmarks
 
-bench: setup
-	$(BIN)/python benchmarks/run_all.py
+# Speed and memory targets of the model, the experiments engine and the explorer.
+bench: setup browser
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
