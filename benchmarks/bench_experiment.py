@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -59,8 +61,12 @@ stat = "series"
 """
 
 
-def run_command(argv: list[str]) -> tuple[float, float]:
-    """Run a command; return its wall time (s) and the peak summed RSS of its process tree (MB)."""
+def run_command(argv: list[str]) -> tuple[float, float, float]:
+    """Run a command; return its wall time (s), the peak summed RSS of its process tree (MB) and the
+    CPU time (user + system, s) of the tree. The machine's load average is printed: other processes
+    competing for the cores slow the parallel run down and make the speed-up meaningless."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"    load average before: {os.getloadavg()[0]:.2f}")
     start = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     root = psutil.Process(process.pid)
@@ -79,7 +85,9 @@ def run_command(argv: list[str]) -> tuple[float, float]:
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed:\n{err}")
     print("   ", out.strip().splitlines()[0])
-    return seconds, peak / 2**20
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, peak / 2**20, cpu
 
 
 def experiment_file(directory: Path, runs: int) -> Path:
@@ -102,10 +110,11 @@ def main() -> int:
         path = experiment_file(directory, args.runs)
         for workers in (1, 2):
             print(f"{args.runs} runs x 30 steps, --workers {workers}:")
-            seconds, peak = run_command([*qgeo, str(path), "--workers", str(workers), "--no-analyze",
-                                         "--out", str(directory / f"speed{workers}")])
+            seconds, peak, cpu = run_command([*qgeo, str(path), "--workers", str(workers), "--no-analyze",
+                                              "--out", str(directory / f"speed{workers}")])
             results[f"seconds_{workers}_workers"] = seconds
             results[f"peak_mb_{workers}_workers"] = peak
+            results[f"cpu_seconds_{workers}_workers"] = cpu
         print("analysis of the 2-worker results:")
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "sim.cli", "analyze", str(directory / "speed2")], check=True,
@@ -114,8 +123,8 @@ def main() -> int:
         if args.memory_runs:
             path = experiment_file(directory, args.memory_runs)
             print(f"{args.memory_runs} runs x 30 steps, --workers 2 (memory):")
-            seconds, peak = run_command([*qgeo, str(path), "--workers", "2", "--no-analyze",
-                                         "--out", str(directory / "memory")])
+            seconds, peak, _ = run_command([*qgeo, str(path), "--workers", "2", "--no-analyze",
+                                            "--out", str(directory / "memory")])
             results["memory_runs_seconds"] = seconds
             results["memory_runs_peak_mb"] = peak
     speedup = results["seconds_1_workers"] / results["seconds_2_workers"]
@@ -128,9 +137,11 @@ def main() -> int:
         memory_ok = results["memory_runs_peak_mb"] < 500
         checks[f"{args.memory_runs}-run experiment peak memory under 500 MB"] = memory_ok
     print()
-    print(f"1 worker : {results['seconds_1_workers']:6.1f} s   peak {results['peak_mb_1_workers']:5.0f} MB")
-    print(f"2 workers: {results['seconds_2_workers']:6.1f} s   peak {results['peak_mb_2_workers']:5.0f} MB   "
-          f"speed-up {speedup:.2f}x")
+    for workers in (1, 2):
+        print(f"{workers} worker(s): {results[f'seconds_{workers}_workers']:6.1f} s wall, "
+              f"{results[f'cpu_seconds_{workers}_workers']:6.1f} s CPU, "
+              f"peak {results[f'peak_mb_{workers}_workers']:5.0f} MB")
+    print(f"speed-up {speedup:.2f}x")
     print(f"analysis (qgeo analyze, {args.runs} runs): {results['analysis_seconds']:.1f} s")
     if args.memory_runs:
         print(f"{args.memory_runs} runs, 2 workers: {results['memory_runs_seconds']:.1f} s, "

@@ -640,8 +640,14 @@ def connect(scheduler: str, workers: int) -> tuple[Any, Any]:
     cluster = None
     try:
         if scheduler == "local":
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+            # The workers inherit an ignored SIGINT, so Ctrl-C reaches this process only, which
+            # then stops submitting and closes the cluster itself.
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+            finally:
+                signal.signal(signal.SIGINT, previous)
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout="20s")

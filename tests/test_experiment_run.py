@@ -261,3 +261,31 @@ def test_sobol_experiment_on_the_model_gives_indices_and_warns_when_small(tmp_pa
     warnings = (out / "analysis" / "warnings.txt").read_text()
     assert "too small" in warnings
     assert (out / "analysis" / "sobol_capability.png").is_file()
+
+
+def test_progress_bar_shows_done_failed_and_time_left_on_a_terminal(tmp_path):
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    command = [sys.executable, "-m", "sim.cli", "experiment", str(grid_file(tmp_path)), "--out",
+               str(tmp_path / "out"), "--no-analyze"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closes when the process exits
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert process.wait() == 0
+    text = shown.decode()
+    assert "8/8" in text and "failed=0" in text and "<" in text  # done/total, failures, elapsed<left
