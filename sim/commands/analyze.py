@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.analysis import analyze as analyze_directory
 from sim.scenario import display_path
 
 EPILOG = """\
@@ -43,6 +42,8 @@ def analyze(args: argparse.Namespace) -> int:
     Returns:
         Exit code 0.
     """
+    from sim.analysis import analyze as analyze_directory  # matplotlib: only when analysing
+
     report = analyze_directory(args.directory)
     print(f"{display_path(report.directory)}: {len(report.files)} files (tables and figures)")
     for warning in report.warnings:
