@@ -100,8 +100,6 @@ def build_design(experiment: Experiment) -> Design:
         The design. The sampler's seed is ``design.seed`` or, if not given, the
         experiment's root seed.
     """
-    from SALib.sample import latin, morris, sobol
-
     spec = experiment.spec.design
     inputs = experiment.inputs
     names = tuple(i.name for i in inputs)
@@ -112,10 +110,16 @@ def build_design(experiment: Experiment) -> Design:
     seed %= 2**32
     definition = problem(inputs, spec.type)
     if spec.type == "lhs":
+        from SALib.sample import latin
+
         raw = latin.sample(definition, spec.samples, seed=seed)
     elif spec.type == "sobol":
+        from SALib.sample import sobol
+
         raw = sobol.sample(definition, spec.samples, calc_second_order=spec.calc_second_order, seed=seed)
     else:
+        from SALib.sample import morris
+
         raw = morris.sample(definition, spec.samples, num_levels=spec.levels, seed=seed)
     return Design(spec.type, names, _apply_types(inputs, raw), raw, definition)
 
