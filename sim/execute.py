@@ -514,30 +514,46 @@ def run_serial(context: RunContext, chunks: Iterator[list[dict[str, Any]]], on_r
         on_result(chunk, run_chunk(context, chunk))
 
 
-def run_processes(context: RunContext, chunks: Iterator[list[dict[str, Any]]], on_result: OnResult,
-                  workers: int) -> None:
-    """Run chunks on ``workers`` local processes: this one and ``workers - 1`` spawned helpers.
+def start_helpers(count: int) -> ProcessPoolExecutor:
+    """Start helper processes now, so that they import qgeo while this process prepares.
 
-    This process computes chunks too (it is already warm, while helpers start in the
-    "spawn" mode that ``import mesa`` imposes), between storing the helpers' results.
-    Each helper has at most two chunks in flight; at the end, this process takes back
-    the chunks no helper has started. On Ctrl-C no new chunk starts; the helpers'
+    Helpers are started in the "spawn" mode that ``import mesa`` imposes; they ignore
+    Ctrl-C (this process handles it).
+
+    Args:
+        count: Number of helper processes.
+
+    Returns:
+        The pool.
+    """
+    import multiprocessing
+
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_ignore_sigint)
+    for _ in range(count):
+        pool.submit(_ignore_sigint)  # one task each: the processes start now
+    return pool
+
+
+def run_processes(context: RunContext, chunks: Iterator[list[dict[str, Any]]], on_result: OnResult,
+                  pool: ProcessPoolExecutor, helpers: int) -> None:
+    """Run chunks on this process and a pool of helper processes.
+
+    This process computes chunks too (it is already warm), between storing the helpers'
+    results. Each helper has at most two chunks in flight; at the end, this process takes
+    back the chunks no helper has started. On Ctrl-C no new chunk starts; the helpers'
     running chunks finish and are stored.
 
     Args:
         context: The experiment's context.
         chunks: Chunks of plan rows.
         on_result: Called (in this process) with each chunk and its result, as they finish.
-        workers: Number of computing processes (>= 2).
+        pool: The helpers (see :func:`start_helpers`); the caller shuts it down.
+        helpers: Number of helper processes.
 
     Raises:
         WorkerLost: If a helper process died.
     """
-    import multiprocessing
-
-    helpers = workers - 1
-    pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_ignore_sigint)
     pending: dict[Future[ChunkResult], list[dict[str, Any]]] = {}
 
     def collect(timeout: float | None) -> None:
@@ -570,8 +586,6 @@ def run_processes(context: RunContext, chunks: Iterator[list[dict[str, Any]]], o
             raise
     except BrokenProcessPool as error:
         raise WorkerLost(f"a worker process died ({error})") from None
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_dask(context: RunContext, chunks: Iterator[list[dict[str, Any]]], on_result: OnResult,
@@ -726,17 +740,31 @@ def package_versions() -> dict[str, str]:
     return found
 
 
-def auto_chunk_size(n_runs: int, workers: int) -> int:
-    """Runs per task: about eight tasks per worker, at most :data:`MAX_CHUNK`.
+Rows = list[dict[str, Any]]
+
+
+def chunked(records: Rows, workers: int, size: int | None = None) -> Iterator[Rows]:
+    """Split runs into tasks.
+
+    With a fixed ``size``, every chunk has that many runs. Otherwise chunks are guided:
+    each takes a quarter of the remaining runs per worker, at most :data:`MAX_CHUNK`, so
+    tasks are large while there is much to do (little scheduling overhead) and shrink to
+    single runs at the end (no worker waits long for the last one).
 
     Args:
-        n_runs: Runs to do.
+        records: Plan rows of the runs to do.
         workers: Parallel workers.
+        size: Fixed chunk size, or None for guided chunks.
 
-    Returns:
-        The chunk size (>= 1).
+    Yields:
+        Lists of plan rows.
     """
-    return max(1, min(MAX_CHUNK, math.ceil(n_runs / (8 * max(workers, 1)))))
+    start = 0
+    while start < len(records):
+        remaining = len(records) - start
+        count = size or max(1, min(MAX_CHUNK, math.ceil(remaining / (4 * max(workers, 1)))))
+        yield records[start:start + count]
+        start += count
 
 
 def base_scenario(experiment: Experiment) -> Scenario:
@@ -857,7 +885,7 @@ def run_experiment(
         workers: Local processes (1: serial in this process); workers of a local Dask cluster.
         scheduler: Dask scheduler address, or ``"local"`` for a local cluster; None: no Dask.
         resume: Continue ``out``, running only the runs without stored outcomes.
-        chunk_size: Runs per task (default :func:`auto_chunk_size`).
+        chunk_size: Runs per task (default: guided, see :func:`chunked`).
         progress: Show a progress bar (default: when stderr is a terminal).
         command: Command line, for the manifest.
 
@@ -868,22 +896,34 @@ def run_experiment(
         KeyboardInterrupt: On Ctrl-C, after storing what finished (manifest status "interrupted").
         WorkerLost: If a local worker process died (manifest status "aborted").
     """
+    pool = start_helpers(workers - 1) if workers > 1 and not scheduler else None
+    try:
+        return _session(experiment, Path(out), workers=workers, scheduler=scheduler, resume=resume,
+                        chunk_size=chunk_size, progress=progress, command=command, pool=pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _session(experiment: Experiment, out: Path, *, workers: int, scheduler: str | None, resume: bool,
+             chunk_size: int | None, progress: bool | None, command: str | None,
+             pool: ProcessPoolExecutor | None) -> Summary:
+    """One session of :func:`run_experiment`, with the helper processes already started."""
     from tqdm import tqdm
 
     started, clock = now(), time.perf_counter()
-    store, plan = open_store(experiment, Path(out), resume)
+    store, plan = open_store(experiment, out, resume)
     todo = plan[~plan["run"].isin(store.done_runs())]
-    size = chunk_size or auto_chunk_size(len(todo), workers)
     backend = "dask" if scheduler else ("processes" if workers > 1 else "serial")
     session = {"started": started, "command": command or " ".join(sys.argv), "backend": backend,
-               "workers": workers, "scheduler": scheduler, "chunk_size": size, "to_run": len(todo)}
+               "workers": workers, "scheduler": scheduler, "to_run": len(todo),
+               "chunk_size": chunk_size or f"guided, at most {MAX_CHUNK}"}
     manifest = store.manifest()
     manifest["sessions"].append(session)
     manifest["status"] = "running"
     store.write_manifest(manifest)
 
-    records = todo.to_dict("records")
-    chunks = iter([records[i:i + size] for i in range(0, len(records), size)])
+    chunks = chunked(todo.to_dict("records"), workers, chunk_size)
     bar = tqdm(total=len(todo), unit="run", desc=experiment.name, dynamic_ncols=True,
                disable=not (sys.stderr.isatty() if progress is None else progress))
     counts = {"ran": 0, "failed": 0, "part": store.next_part()}
@@ -907,8 +947,8 @@ def run_experiment(
                 client.close()
                 if cluster is not None:
                     cluster.close()
-        elif workers > 1:
-            run_processes(context, chunks, on_result, workers)
+        elif pool is not None:
+            run_processes(context, chunks, on_result, pool, workers - 1)
         else:
             run_serial(context, chunks, on_result)
         status = "complete"

@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--only-run", type=int, metavar="K",
                         help="run only run K (its model and agent data go to DIR/run-K/)")
     parser.add_argument("--chunk-size", type=int, metavar="N",
-                        help="runs per task (default: about 8 tasks per worker, at most 25)")
+                        help="runs per task (default: shrinking from 25 to 1 as runs remain)")
     parser.add_argument("--no-analyze", dest="analyze", action="store_false",
                         help="do not analyse the results at the end")
     parser.add_argument("--no-progress", dest="progress", action="store_const", const=False, default=None,
