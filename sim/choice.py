@@ -197,7 +197,7 @@ def choose_portfolios(
     values += utility
     values *= scale[:, None]
     domestic = ((domestic_utility + switching_cost * previous_domestic) * scale).astype(PAIR_DTYPE)
-    best = np.sort(values, axis=1)[:, : m - widest - 1 : -1]
+    best = np.sort(values, axis=1)[:, ::-1][:, :widest]
     cutoff = best[index, max_partners - 1]
     theta = _simplex_threshold(best, max_partners, domestic).astype(PAIR_DTYPE)
     weights = values - theta[:, None]
@@ -208,13 +208,19 @@ def choose_portfolios(
     return weights, np.maximum(domestic_weight, 0.0).astype(PAIR_DTYPE)
 
 
+COLUMNWISE_ROWS = 1024
+"""From this many rows on, the projection threshold is computed column by column."""
+
+
 def _simplex_threshold(best: np.ndarray, count: np.ndarray, domestic: np.ndarray) -> np.ndarray:
     """Threshold ``theta`` of the simplex projection of {domestic, top partners}.
 
     The candidates of row i are ``domestic[i]`` and the first ``count[i]`` entries of
-    ``best[i]`` (sorted in decreasing order). Sorting, cumulative sums and the
-    active-set count run column by column over the few candidates (vector
-    operations across all rows), which avoids numpy's per-row overhead on short rows.
+    ``best[i]`` (sorted in decreasing order); ``theta_i = (S_n - 1) / n`` for the
+    largest ``n`` such that the n-th largest candidate exceeds ``(S_n - 1) / n``,
+    ``S_n`` being the sum of the n largest. Two equivalent vectorisations: across
+    candidates (few numpy calls, for small worlds) and column by column across rows
+    (no per-row overhead from numpy's sorts and scans of short rows, for large ones).
 
     Args:
         best: Partners' projected values in decreasing order, shape (r, K).
@@ -224,6 +230,25 @@ def _simplex_threshold(best: np.ndarray, count: np.ndarray, domestic: np.ndarray
     Returns:
         ``theta`` per row, in the dtype of ``best``.
     """
+    if len(domestic) < COLUMNWISE_ROWS:
+        return _threshold_across_candidates(best, count, domestic)
+    return _threshold_column_by_column(best, count, domestic)
+
+
+def _threshold_across_candidates(best: np.ndarray, count: np.ndarray, domestic: np.ndarray) -> np.ndarray:
+    """:func:`_simplex_threshold` with one sort and one scan over each row's candidates."""
+    rows, width = best.shape
+    candidates = np.empty((rows, width + 1), dtype=best.dtype)
+    candidates[:, 0] = domestic
+    candidates[:, 1:] = np.where(np.arange(width) < count[:, None], best, -np.inf)
+    ordered = -np.sort(-candidates, axis=1)
+    cumulative = np.cumsum(np.where(np.isfinite(ordered), ordered, 0.0), axis=1) - 1.0
+    n_active = np.count_nonzero(ordered * np.arange(1, width + 2) > cumulative, axis=1)
+    return cumulative[np.arange(rows), n_active - 1] / n_active
+
+
+def _threshold_column_by_column(best: np.ndarray, count: np.ndarray, domestic: np.ndarray) -> np.ndarray:
+    """:func:`_simplex_threshold` merging domestic into the sorted partners column by column."""
     width = best.shape[1]
     above = np.zeros(len(domestic), dtype=int)
     for j in range(width):

@@ -5,17 +5,18 @@ model reporter's value, which dominates the cost of a small, fast model. This
 subclass keeps Mesa's interface (``model_vars``, ``get_model_vars_dataframe``,
 ``get_agent_vars_dataframe``, the ``model_reporters``/``agent_reporters`` it was
 given) but fills it in bulk: model-level values come from one dict the model
-computes per step, agent-level values from one array per reporter.
+computes per step, agent-level values from a copy of one array per reporter,
+turned into Mesa's agent DataFrame only when asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from itertools import repeat
 from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
 
 class ArrayDataCollector(mesa.DataCollector):
@@ -47,16 +48,38 @@ class ArrayDataCollector(mesa.DataCollector):
         self._metrics = metrics
         self._agent_columns = agent_columns
         self._agent_ids = list(agent_ids)
+        self._agent_arrays: dict[int, list[np.ndarray]] = {}
 
     def collect(self, model: Any) -> None:
-        """Record this step's metrics and, if enabled, every agent's values."""
+        """Record this step's metrics and, if enabled, a copy of every agent column."""
         for name, value in self._metrics(model).items():
             self.model_vars[name].append(value)
         if self._agent_columns is not None:
-            columns = [np.asarray(column).tolist() for column in self._agent_columns(model)]
-            self._agent_records[model.steps] = list(
-                zip(repeat(model.steps), self._agent_ids, *columns, strict=False)
+            self._agent_arrays[model.steps] = [np.array(column) for column in self._agent_columns(model)]
+
+    def get_agent_vars_dataframe(self) -> pd.DataFrame:
+        """Agent-level records as Mesa returns them: indexed by ``Step`` and ``AgentID``.
+
+        Returns:
+            One row per recorded step and agent, one column per agent reporter.
+
+        Raises:
+            UserWarning: If no agent reporters were defined (as Mesa does).
+        """
+        if not self.agent_reporters:
+            raise UserWarning(
+                "No agent reporters have been defined in the DataCollector, returning empty DataFrame."
             )
+        steps = list(self._agent_arrays)
+        n_agents = len(self._agent_ids)
+        columns = {
+            name: np.concatenate([self._agent_arrays[step][k] for step in steps])
+            for k, name in enumerate(self.agent_reporters)
+        }
+        index = pd.MultiIndex.from_arrays(
+            [np.repeat(steps, n_agents), np.tile(self._agent_ids, len(steps))], names=["Step", "AgentID"]
+        )
+        return pd.DataFrame(columns, index=index)
 
 
 class _Metric:

@@ -205,6 +205,6 @@ def tighten_controls(
     Returns:
         New stringency row, in [0, 1].
     """
-    step = float(np.clip(response * rival_gain, -1.0, 1.0))
+    step = min(1.0, max(-1.0, response * rival_gain))
     moved = controls + step * (1.0 - controls) if step >= 0 else controls * (1.0 + step)
     return np.where(scope, moved, controls)

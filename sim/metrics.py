@@ -37,7 +37,7 @@ def portfolio_hhi(foreign: np.ndarray, totals: np.ndarray, partners: np.ndarray)
     return np.where(partners > 0, np.minimum(squares / safe**2, 1.0), 0.0)
 
 
-def bloc_modularity(foreign: np.ndarray, provider_bloc: np.ndarray, n_blocs: int) -> float:
+def bloc_modularity(foreign: np.ndarray, provider_bloc: np.ndarray) -> float:
     """Newman modularity of the partnership network split into geopolitical blocs.
 
     Providers belong to their data bloc; each second-wave country joins the bloc
@@ -48,16 +48,16 @@ def bloc_modularity(foreign: np.ndarray, provider_bloc: np.ndarray, n_blocs: int
 
     Args:
         foreign: Foreign portfolio weights, shape (r, m).
-        provider_bloc: Bloc code of each provider, ints in [0, n_blocs), shape (m,).
-        n_blocs: Number of bloc codes.
+        provider_bloc: One-hot bloc membership of each provider, shape (m, blocs).
 
     Returns:
         Modularity in [-0.5, 1], 0 when there is no partnership.
     """
-    by_bloc = (foreign @ np.eye(n_blocs, dtype=foreign.dtype)[provider_bloc]).astype(np.float64)
+    by_bloc = (foreign @ provider_bloc).astype(np.float64)
     total = by_bloc.sum()
     if total <= 0:
         return 0.0
+    n_blocs = provider_bloc.shape[1]
     chooser_bloc = np.zeros(len(by_bloc), dtype=int)
     largest = by_bloc[:, 0].copy()
     for bloc in range(1, n_blocs):

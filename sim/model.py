@@ -230,6 +230,7 @@ class QuantumWorld(mesa.Model):
         scope[np.arange(len(self.actors)), self.actors] = False
         self.control_scope = scope
         self._initial_actor_iso3 = [str(self.iso3[i]) for i in self.actors]
+        self._share_keys = [f"share_{code}" for code in self._initial_actor_iso3]
         self._data_providers = np.flatnonzero(world.role == "provider")
         self._data_leaders = np.flatnonzero(world.role == "leader")
         self.share = np.zeros(world.n)
@@ -257,7 +258,10 @@ class QuantumWorld(mesa.Model):
         self._choosers = np.flatnonzero(self._is_chooser)
         self._providers = np.flatnonzero(~self._is_chooser)
         self._leaders = np.flatnonzero(self._is_leader)
+        self._provider_only = np.flatnonzero(self._is_provider)
+        self._provider_bloc_onehot = np.eye(len(BLOCS), dtype=PAIR_DTYPE)[self._bloc_code[self._providers]]
         self._provider_rows = self._actor_row[self._providers]
+        self._column_of_row = {int(row): k for k, row in enumerate(self._provider_rows) if row >= 0}
         distance = np.abs(
             self.alignment[self._choosers][:, None] - self.alignment[self._providers][None, :]
         ) / 2.0
@@ -285,9 +289,9 @@ class QuantumWorld(mesa.Model):
             )
             return
         self._closed[actor_row] = np.maximum(self.controls[actor_row], self.sanctions[actor_row])
-        column = np.flatnonzero(self._provider_rows == actor_row)
-        if len(column):
-            self._open_pair[:, column[0]] = 1.0 - self._closed[actor_row, self._choosers]
+        column = self._column_of_row.get(int(actor_row))
+        if column is not None:
+            self._open_pair[:, column] = 1.0 - self._closed[actor_row, self._choosers]
 
     def _pair(self, actor_matrix: np.ndarray) -> np.ndarray:
         """Chooser-by-provider view of an actor-by-country matrix (0 for promoted providers).
@@ -387,7 +391,7 @@ class QuantumWorld(mesa.Model):
     def _adapt_policies(self) -> None:
         """Providers chase market share; leaders tighten controls when rivals gain."""
         change = self.share - self._share_before
-        providers = np.flatnonzero(self._is_provider)
+        providers = self._provider_only
         self.openness[providers], self.price[providers] = dynamics.adapt_providers(
             self.openness[providers], self.price[providers], change[providers],
             self.params["provider_adaptation"],
@@ -482,7 +486,7 @@ class QuantumWorld(mesa.Model):
         """
         if len(self._data_providers) == 0 or len(self._data_leaders) == 0:
             return
-        provider_floor = np.median(self.capability[self._data_providers])
+        provider_floor = _median(self.capability[self._data_providers])
         leader_floor = self.capability[self._data_leaders].min()
         new_providers = self._is_chooser & (self.capability >= provider_floor)
         new_leaders = self._is_provider & (self._actor_row >= 0) & (
@@ -514,7 +518,6 @@ class QuantumWorld(mesa.Model):
         tied = (foreign > 0).astype(PAIR_DTYPE)
         partners = (tied @ np.ones(tied.shape[1], dtype=PAIR_DTYPE)).astype(int)
         hhi = portfolio_hhi(foreign, 1.0 - self.domestic.astype(np.float64), partners)
-        has_partner = partners > 0
         self.portfolio_hhi = np.zeros(n)
         self.portfolio_hhi[self._choosers] = hhi
         self.n_partners = np.zeros(n, dtype=int)
@@ -522,32 +525,29 @@ class QuantumWorld(mesa.Model):
         self.n_partners[self._providers] = (np.ones(tied.shape[0], dtype=PAIR_DTYPE) @ tied).astype(int)
         self.domestic_share = np.ones(n)
         self.domestic_share[self._choosers] = self.domestic
-        def group_mean(mask: np.ndarray) -> float:
-            members = self.capability[mask]
-            return float(members.mean()) if len(members) else 0.0
+        def group_mean(members: np.ndarray) -> float:
+            return float(self.capability[members].sum() / len(members)) if len(members) else 0.0
 
-        leaders, second = group_mean(self._is_leader), group_mean(self._is_chooser)
+        leaders, second = group_mean(self._leaders), group_mean(self._choosers)
+        n_with_partners = int(np.count_nonzero(partners))
         metrics: dict[str, float] = {
             "year": self.year,
-            "share_leaders": float(self.share[self._is_leader].sum()),
+            "share_leaders": float(self.share[self._leaders].sum()),
         }
-        for code, i in zip(self._initial_actor_iso3, self.actors, strict=True):
-            metrics[f"share_{code}"] = float(self.share[i])
+        metrics.update(zip(self._share_keys, self.share[self.actors].tolist(), strict=True))
         metrics.update(
             {
-                "hhi_second_wave": float(hhi[has_partner].mean()) if has_partner.any() else 0.0,
+                "hhi_second_wave": float(hhi.sum() / n_with_partners) if n_with_partners else 0.0,
                 "capability_leaders": leaders,
-                "capability_providers": group_mean(self._is_provider),
+                "capability_providers": group_mean(self._provider_only),
                 "capability_second_wave": second,
                 "capability_gap": leaders / second if second > 0 else 0.0,
                 "n_partnerships": int(partners.sum()),
-                "bloc_modularity": bloc_modularity(
-                    foreign, self._bloc_code[self._providers], len(BLOCS)
-                ),
-                "domestic_share_second_wave": float(self.domestic.mean(dtype=np.float64))
+                "bloc_modularity": bloc_modularity(foreign, self._provider_bloc_onehot),
+                "domestic_share_second_wave": float(self.domestic.sum(dtype=np.float64) / len(self.domestic))
                 if len(self._choosers) else 1.0,
                 "leader_stringency": float(
-                    self.controls[self._actor_row[self._leaders]].max(axis=1).mean()
+                    self.controls[self._actor_row[self._leaders]].max(axis=1).sum() / len(self._leaders)
                 ) if len(self._leaders) else 0.0,
                 "n_providers": len(self._providers),
             }
@@ -619,3 +619,10 @@ class QuantumWorld(mesa.Model):
             and weights (r, m) of each chooser's portfolio on each provider.
         """
         return self._providers.copy(), self._choosers.copy(), self.foreign.astype(np.float64)
+
+
+def _median(values: np.ndarray) -> float:
+    """Median of a short array (np.median's overhead dominates at this size)."""
+    ordered = np.sort(values)
+    middle = len(ordered) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else float(ordered[middle - 1 : middle + 1].mean())
