@@ -6,7 +6,9 @@ Targets of issue 4, each measured on the real command line in a subprocess:
 
 - 1,000 runs of the baseline for 30 steps in under 30 s with 2 workers, and at
   least 1.7 times faster than with 1 worker (wall time of the whole command,
-  interpreter start-up included; analysis off, then timed on its own);
+  interpreter start-up included; analysis off, then timed on its own). Each
+  configuration runs ``--repeats`` times, alternating, and medians are compared:
+  on a shared machine other processes' load makes single timings swing;
 - peak memory of a 10,000-run experiment (30 steps, with a series outcome)
   under 500 MB: the sum of the resident memory of the command and all its
   worker processes, sampled every 50 ms with psutil.
@@ -18,6 +20,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -101,6 +104,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000, help="runs of the speed test (multiple of 10)")
     parser.add_argument("--memory-runs", type=int, default=10_000, help="runs of the memory test (0: skip)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="times each speed configuration runs (alternating); medians are compared")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     args = parser.parse_args()
     qgeo = [sys.executable, "-m", "sim.cli", "experiment"]
@@ -108,17 +113,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         path = experiment_file(directory, args.runs)
-        for workers in (1, 2):
-            print(f"{args.runs} runs x 30 steps, --workers {workers}:")
-            seconds, peak, cpu = run_command([*qgeo, str(path), "--workers", str(workers), "--no-analyze",
-                                              "--out", str(directory / f"speed{workers}")])
-            results[f"seconds_{workers}_workers"] = seconds
-            results[f"peak_mb_{workers}_workers"] = peak
-            results[f"cpu_seconds_{workers}_workers"] = cpu
+        samples: dict[int, list[tuple[float, float, float]]] = {1: [], 2: []}
+        for repeat in range(args.repeats):
+            for workers in (1, 2):
+                print(f"{args.runs} runs x 30 steps, --workers {workers} (repeat {repeat + 1}):")
+                out = directory / f"speed{workers}-{repeat}"
+                samples[workers].append(run_command([*qgeo, str(path), "--workers", str(workers),
+                                                     "--no-analyze", "--out", str(out)]))
+        for workers, found in samples.items():
+            results[f"all_seconds_{workers}_workers"] = [round(sample[0], 2) for sample in found]
+            results[f"seconds_{workers}_workers"] = statistics.median(sample[0] for sample in found)
+            results[f"peak_mb_{workers}_workers"] = max(sample[1] for sample in found)
+            results[f"cpu_seconds_{workers}_workers"] = statistics.median(sample[2] for sample in found)
         print("analysis of the 2-worker results:")
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "sim.cli", "analyze", str(directory / "speed2")], check=True,
-                       capture_output=True)
+        subprocess.run([sys.executable, "-m", "sim.cli", "analyze", str(directory / "speed2-0")],
+                       check=True, capture_output=True)
         results["analysis_seconds"] = time.perf_counter() - start
         if args.memory_runs:
             path = experiment_file(directory, args.memory_runs)
@@ -138,10 +148,11 @@ def main() -> int:
         checks[f"{args.memory_runs}-run experiment peak memory under 500 MB"] = memory_ok
     print()
     for workers in (1, 2):
-        print(f"{workers} worker(s): {results[f'seconds_{workers}_workers']:6.1f} s wall, "
+        print(f"{workers} worker(s): median {results[f'seconds_{workers}_workers']:6.1f} s wall "
+              f"(all: {results[f'all_seconds_{workers}_workers']}), "
               f"{results[f'cpu_seconds_{workers}_workers']:6.1f} s CPU, "
               f"peak {results[f'peak_mb_{workers}_workers']:5.0f} MB")
-    print(f"speed-up {speedup:.2f}x")
+    print(f"speed-up (ratio of medians) {speedup:.2f}x")
     print(f"analysis (qgeo analyze, {args.runs} runs): {results['analysis_seconds']:.1f} s")
     if args.memory_runs:
         print(f"{args.memory_runs} runs, 2 workers: {results['memory_runs_seconds']:.1f} s, "
