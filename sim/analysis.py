@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
 from sim.design import morris_indices, sobol_indices
@@ -82,6 +83,9 @@ class _Context:
     def label(self, name: str) -> str:
         entry = next(i for i in self.inputs if i["name"] == name)
         return f"{name}\n({entry['label']})" if len(entry["label"]) < 60 else name
+
+    def integer(self, name: str) -> bool:
+        return bool(next(i for i in self.inputs if i["name"] == name)["integer"])
 
     def scalar_outcomes(self) -> list[OutcomeSpec]:
         return [o for o in self.spec.outcomes if o.stat != "series"]
@@ -282,7 +286,8 @@ def heatmap_figure(context: _Context, runs: pd.DataFrame, outcome: OutcomeSpec, 
     ax.set_ylabel(context.label(y))
     others = [n for n in context.names if n not in (x, y)]
     what = "mean" + (f", averaged over {', '.join(others)}," if others else "")
-    annotate(ax, f"{outcome_label(outcome)} by {x} and {y}", context.scenario, replications, what=what)
+    annotate(ax, f"{outcome_label(outcome)}\nby {_short(x)} and {_short(y)}", context.scenario, replications,
+             what=what)
     return figure
 
 
@@ -317,7 +322,9 @@ def line_figure(context: _Context, runs: pd.DataFrame, outcome: OutcomeSpec, x: 
         ax.legend(title=by, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     others = [n for n in context.names if n not in (x, by)]
     what = "mean and 95% CI" + (f" (averaged over {', '.join(others)})" if others else "")
-    annotate(ax, f"{outcome_label(outcome)} against {x}", context.scenario, replications, what=what)
+    if context.integer(x):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    annotate(ax, f"{outcome_label(outcome)} against {_short(x)}", context.scenario, replications, what=what)
     return figure
 
 
@@ -331,7 +338,9 @@ def _scatter_figures(context: _Context, runs: pd.DataFrame) -> list[Path]:
         figure, axes = _panels(len(context.names))
         for ax, name in zip(axes, context.names, strict=False):
             ax.scatter(points[name], points[outcome.name], color=PALETTE[0], s=16, alpha=0.8)
-            ax.set_xlabel(name)
+            ax.set_xlabel(context.label(name))
+            if context.integer(name):
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel(outcome_label(outcome))
         figure.suptitle(f"{outcome_label(outcome)} across the Latin hypercube", fontsize=13,
                         fontweight="bold")

@@ -708,16 +708,27 @@ def connect(scheduler: str, workers: int) -> tuple[Any, Any]:
                               "start one with 'dask scheduler' and workers with "
                               "'dask worker tcp://HOST:8786'") from None
     mine = package_versions()["qgeo"]
-    found = client.run(_qgeo_version)
+    try:
+        client.wait_for_workers(1, timeout=60)
+        found = client.run(_qgeo_version)
+    except Exception as error:  # noqa: BLE001 - a worker without qgeo fails with any import error
+        _close(client, cluster)
+        problem = ("no worker joined within 60 s" if isinstance(error, TimeoutError)
+                   else f"the workers cannot run qgeo ({type(error).__name__}: {error})")
+        raise ExperimentError(f"--scheduler {scheduler}: {problem}; start workers with "
+                              f"'dask worker {scheduler}' where qgeo {mine} is installed") from None
     wrong = {address: v for address, v in found.items() if v != mine}
     if wrong:
-        client.close()
+        _close(client, cluster)
         raise ExperimentError(f"--scheduler {scheduler}: expected every worker to run qgeo {mine}, found "
                               + ", ".join(f"{a}: {v}" for a, v in wrong.items()))
-    if not found:
-        client.close()
-        raise ExperimentError(f"--scheduler {scheduler}: expected at least one worker, found none")
     return client, cluster
+
+
+def _close(client: Any, cluster: Any) -> None:
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 def _qgeo_version() -> str:
@@ -985,9 +996,7 @@ def _session(experiment: Experiment, out: Path, *, workers: int, scheduler: str 
             try:
                 run_dask(context, chunks, on_result, client)
             finally:
-                client.close()
-                if cluster is not None:
-                    cluster.close()
+                _close(client, cluster)
         elif pool is not None:
             run_processes(context, chunks, on_result, pool, workers - 1)
         else:

@@ -302,9 +302,11 @@ def resolve_target(name: str, facts: ScenarioFacts) -> InputTarget:
             f"found events[{index}]"
         )
     event = facts.events[index]
+    actors = event.get("actors", [])
+    what = f"{event['kind']} by {', '.join(actors) if isinstance(actors, list) else actors}"
     if field == "year":
         last = facts.base_year + facts.steps - 1
-        return InputTarget("event", facts.base_year, last, True, f"year of the {event['kind']} event")
+        return InputTarget("event", facts.base_year, last, True, f"year of {what}")
     specs = EVENT_FIELDS[event["kind"]]
     numeric = [k for k, s in specs.items() if s.kind == "number"]
     if field not in numeric:
@@ -313,7 +315,7 @@ def resolve_target(name: str, facts: ScenarioFacts) -> InputTarget:
             f"{nearest(field, ['year', *numeric])}; numeric fields are {', '.join(['year', *numeric])}"
         )
     spec = specs[field]
-    return InputTarget("event", spec.low, spec.high, False, spec.doc)
+    return InputTarget("event", spec.low, spec.high, False, f"{field} of {what}")
 
 
 # --------------------------------------------------------------------------- loaded experiment
