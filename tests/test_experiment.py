@@ -304,3 +304,15 @@ def test_parameter_ranges_come_from_the_parameter_table(tmp_path):
     text = LHS.replace("low = 0.0\nhigh = 1.0", f"low = 0.0\nhigh = {high + 1}")
     path = write(tmp_path, text)
     assert main(["experiment", str(path)]) == 2
+
+
+def test_fixed_values_apply_to_every_run_and_are_validated(tmp_path, capsys):
+    text = BASE.replace("steps = 4\n", 'steps = 4\nfixed = { "params.cost_weight" = 3.0, '
+                                       '"countries.VNM.dependence_aversion" = 2.5 }\n')
+    experiment = load_experiment(write(tmp_path, text))
+    scenario = base_scenario(experiment)
+    assert scenario.params["cost_weight"] == 3.0 and scenario.countries["VNM"]["dependence_aversion"] == 2.5
+    assert scenario.steps == 4
+    bad = write(tmp_path, text.replace('"params.cost_weight"', '"params.cost_wieght"'), "bad.toml")
+    assert main(["experiment", str(bad)]) == 2
+    assert "fixed.params.cost_wieght" in capsys.readouterr().err
