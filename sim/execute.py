@@ -907,6 +907,9 @@ def open_store(experiment: Experiment, out: Path, resume: bool) -> tuple[ResultS
                                   "changed since the experiment started (scenario digest differs)")
         store.tidy()
         return store, store.plan()
+    if out.is_dir() and any(out.iterdir()):
+        raise ExperimentError(f"{out}: expected a new or empty output directory, found other files "
+                              "(and no experiment to resume); choose another --out")
     design = build_design(experiment)
     plan = plan_runs(experiment, design)
     store.root.mkdir(parents=True, exist_ok=True)

@@ -293,3 +293,53 @@ def test_progress_bar_shows_done_failed_and_time_left_on_a_terminal(tmp_path):
     assert process.wait() == 0
     text = shown.decode()
     assert "8/8" in text and "failed=0" in text and "<" in text  # done/total, failures, elapsed<left
+
+
+@pytest.mark.parametrize("kind,figure", [("lhs", "scatter_capability"), ("morris", "morris_capability")])
+def test_sampled_designs_run_and_analyse_end_to_end(tmp_path, kind, figure):
+    path = tmp_path / f"{kind}.toml"
+    path.write_text(textwrap.dedent(f"""\
+        name = "{kind}"
+        scenario = "export_controls"
+        seed = 2
+        replications = 2
+        steps = 5
+
+        [design]
+        type = "{kind}"
+        samples = 4
+
+        [[inputs]]
+        name = "events[0].year"
+        low = 2026
+        high = 2029
+
+        [[inputs]]
+        name = "params.transfer_gain"
+        low = 0.0
+        high = 1.0
+
+        [[outcomes]]
+        name = "capability"
+        metric = "capability_second_wave"
+        """), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["experiment", str(path), "--out", str(out)]) == 0
+    outcomes = ResultStore(out).outcomes()
+    points = 4 if kind == "lhs" else 4 * 3
+    assert len(outcomes) == points * 2 and outcomes["events[0].year"].between(2026, 2029).all()
+    assert all((out / "analysis" / f"{figure}.{suffix}").is_file() for suffix in ("png", "svg"))
+    explained = pd.read_csv(out / "analysis" / "explained.csv")
+    assert set(explained["input"]) == {"events[0].year", "params.transfer_gain"}
+    if kind == "morris":
+        table = pd.read_csv(out / "analysis" / "morris_indices.csv")
+        assert list(table.columns) == ["outcome", "input", "mu", "mu_star", "sigma", "mu_star_conf"]
+        assert (table["mu_star"] >= 0).all() and (table["sigma"] >= 0).all()
+
+
+def test_a_directory_with_other_files_is_refused(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["experiment", str(grid_file(tmp_path)), "--out", str(out)]) == 2
+    assert "other files" in capsys.readouterr().err
