@@ -493,7 +493,6 @@ def _atomic_write_table(path: Path, frame: pd.DataFrame) -> None:
 
 
 # --------------------------------------------------------------------------- backends
-ChunkFunction = Callable[[RunContext, list[dict[str, Any]]], ChunkResult]
 OnResult = Callable[[list[dict[str, Any]], ChunkResult], None]
 
 
