@@ -43,7 +43,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -165,17 +164,12 @@ def simulate_model(scenario: Scenario, seed: int) -> dict[str, np.ndarray]:
         Column name -> values, one per collected step (0 = construction).
     """
     model = QuantumWorld(**scenario.model_kwargs(), seed=seed, collect_agents=False)
-    try:
-        while model.running:
-            model.step()
-        records = model.datacollector.model_vars
-        columns = {name: np.asarray(values, dtype=float) for name, values in records.items()}
-        columns["step"] = np.arange(len(columns["year"]))
-        return columns
-    finally:
-        # Mesa 3.3 keeps every model alive in the class attribute Agent._ids (mesa#3179, fixed in
-        # Mesa 3.4, which needs Python 3.12): release it, or memory grows with every run.
-        mesa.Agent._ids.pop(model, None)
+    while model.running:
+        model.step()
+    records = model.datacollector.model_vars
+    columns = {name: np.asarray(values, dtype=float) for name, values in records.items()}
+    columns["step"] = np.arange(len(columns["year"]))
+    return columns
 
 
 # --------------------------------------------------------------------------- running chunks

@@ -180,6 +180,10 @@ class QuantumWorld(mesa.Model):
             Country(self, i, str(code), str(name))
             for i, (code, name) in enumerate(zip(self.iso3, world.name, strict=True))
         ]
+        # Every agent exists from here on. Mesa 3.3 keeps each model alive through the class
+        # attribute Agent._ids (mesa#3179, fixed in Mesa 3.4, which needs Python 3.12): drop this
+        # model's id counter so finished models are freed.
+        mesa.Agent._ids.pop(self, None)
         self._index_roles()
         self.foreign = np.zeros((len(self._choosers), len(self._providers)), dtype=PAIR_DTYPE)
         self.domestic = np.ones(len(self._choosers), dtype=PAIR_DTYPE)

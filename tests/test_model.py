@@ -326,3 +326,14 @@ def test_leader_stringency_at_the_data_level_reproduces_the_data_controls():
 def test_too_few_countries_for_a_synthetic_world_is_a_parameter_error():
     with pytest.raises(ParameterError, match="n_countries"):
         QuantumWorld(n_countries=5)
+
+
+def test_finished_models_are_freed():
+    import gc
+    import weakref
+
+    model = run(steps=2, seed=1)
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
