@@ -39,7 +39,8 @@ from scipy import stats
 from sim.design import morris_indices, sobol_indices
 from sim.execute import ID_COLUMNS, ResultStore
 from sim.experiment import ExperimentSpec, OutcomeSpec, PlotSpec
-from sim.plots import PALETTE, annotate, new_figure, plot_band, save_figure
+from sim.palette import PALETTE
+from sim.plots import annotate, new_figure, plot_band, save_figure
 from sim.summary import summarize
 
 MAX_SERIES_LINES = 8

@@ -23,15 +23,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from sim.palette import OTHER_COLOUR, PALETTE, ROLE_COLOURS, ROLE_LABELS
 from sim.summary import mean_ci
 
-PALETTE: tuple[str, ...] = (
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
-)
-"""Okabe-Ito colours (blue, vermillion, green, purple, orange, sky blue, yellow, black)."""
-ROLE_COLOURS: dict[str, str] = {"leader": "#D55E00", "provider": "#0072B2", "second_wave": "#009E73"}
-ROLE_LABELS: dict[str, str] = {"leader": "Leader", "provider": "Provider", "second_wave": "Second wave"}
-OTHER_COLOUR = "#999999"
 DOMESTIC_COLOUR = "#DDDDDD"
 LOG_SCALE_SPAN = 100.0
 """Use a log axis when the largest positive value exceeds the smallest by this factor."""

@@ -12,15 +12,8 @@ import math
 from typing import Any
 
 from sim.explorer.session import LAYOUT_ASPECT, CountryView, Snapshot
+from sim.palette import PALETTE, ROLE_COLOURS, ROLE_LABELS
 
-ROLE_COLORS: dict[str, str] = {"leader": "#c0392b", "provider": "#2471a3", "second_wave": "#1e8449"}
-"""Node colour of each role."""
-ROLE_LABELS: dict[str, str] = {"leader": "Leader", "provider": "Provider", "second_wave": "Second wave"}
-PALETTE: tuple[str, ...] = (
-    "#c0392b", "#e67e22", "#2471a3", "#8e44ad", "#16a085", "#d4ac0d", "#7f8c8d", "#2e4053",
-    "#a04000", "#1abc9c", "#5b2c6f", "#117864",
-)
-"""Line colours; each country keeps the same colour for a whole run."""
 MIN_NODE, MAX_NODE = 7.0, 40.0
 """Node diameters (px) of the smallest and largest capability at build time."""
 TOP_PROVIDERS = 6
@@ -113,7 +106,7 @@ def network_option(snapshot: Snapshot, selected: str | None = None) -> dict[str,
         An ECharts option with one ``graph`` series in fixed positions.
     """
     low, high = snapshot.capability_range
-    roles = list(ROLE_COLORS)
+    roles = list(ROLE_COLOURS)
     nodes = []
     for view in snapshot.countries:
         x, y = snapshot.positions[view.iso3]
@@ -144,7 +137,7 @@ def network_option(snapshot: Snapshot, selected: str | None = None) -> dict[str,
             "value": round(weight, 4),
             "lineStyle": {
                 "width": round(0.6 + 5.0 * weight, 2) + (1.0 if touches else 0.0),
-                "color": ROLE_COLORS[role_of[source]],
+                "color": ROLE_COLOURS[role_of[source]],
                 "opacity": 0.12 if faded else round(0.35 + 0.5 * weight, 2),
                 "curveness": 0.12,
             },
@@ -162,7 +155,7 @@ def network_option(snapshot: Snapshot, selected: str | None = None) -> dict[str,
             "bottom": 34,
             "left": "center",
             "categories": [
-                {"name": ROLE_LABELS[r], "itemStyle": {"color": ROLE_COLORS[r]}} for r in roles
+                {"name": ROLE_LABELS[r], "itemStyle": {"color": ROLE_COLOURS[r]}} for r in roles
             ],
             "label": {"show": True, "fontSize": 10, "color": "#222"},
             "labelLayout": {"hideOverlap": False},
@@ -244,7 +237,7 @@ def capability_option(snapshot: Snapshot) -> dict[str, Any]:
     """
     frame = snapshot.frame
     series = [
-        _line(ROLE_LABELS[role], list(frame[column].clip(lower=1e-6)), ROLE_COLORS[role])
+        _line(ROLE_LABELS[role], list(frame[column].clip(lower=1e-6)), ROLE_COLOURS[role])
         for role, column in (
             ("leader", "capability_leaders"),
             ("provider", "capability_providers"),

@@ -401,7 +401,7 @@ def EventControls(
             solara.Button(f"Ease export controls (−{CONTROL_STEP:g})", icon_name="mdi-lock-open-variant",
                           on_click=lambda: on_controls(-1), disabled=disabled, color="success",
                           outlined=True, classes=["qgeo-ease"])
-        solara.Text(f"by the leaders ({imposers}), toward every non-allied country",
+        solara.Text(f"by the leaders ({imposers}), on their control scope (all but their exempt club)",
                     style="font-size: 0.75rem; color: #666;")
         with solara.Row(style="align-items: center; flex-wrap: wrap; margin-top: 8px;"):
             rv.Select(label="Sanction target", items=targets, v_model=target.value, on_v_model=target.set,

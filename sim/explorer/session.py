@@ -497,7 +497,7 @@ class Explorer:
         return float(self.model.metrics["leader_stringency"])
 
     def change_controls(self, direction: int) -> Event:
-        """Tighten (+1) or ease (-1) the leaders' export controls toward non-allies, from this year.
+        """Tighten (+1) or ease (-1) the leaders' export controls on their control scope, from this year.
 
         Args:
             direction: +1 to tighten, -1 to ease, by :data:`CONTROL_STEP`.
