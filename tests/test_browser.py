@@ -143,7 +143,8 @@ def test_explorer_in_chromium(server, tmp_path):
 
             # Play runs on by itself until paused
             page.locator(".qgeo-play-button").click()
-            expect(year).to_have_text(str(base_year + 8), timeout=UPDATE_TIMEOUT_MS)
+            later = re.compile("|".join(rf"^{y}$" for y in range(base_year + 6, base_year + 26)))
+            expect(year).to_have_text(later, timeout=UPDATE_TIMEOUT_MS)
             page.locator(".qgeo-play-button").click()
             expect(page.locator(".qgeo-play-button")).to_have_text("Play", timeout=UPDATE_TIMEOUT_MS)
             expect(page.locator(".qgeo-step-button")).to_be_enabled()
