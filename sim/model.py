@@ -275,10 +275,11 @@ class QuantumWorld(mesa.Model):
         self._refresh_openness()
 
     def _refresh_openness(self, actor_row: int | None = None) -> None:
-        """Recompute the share of each provider's technology open to each chooser.
+        """Recompute what controls and sanctions imply for each chooser-provider pair.
 
-        ``1 - max(C_ji, Sigma_ji)`` for every chooser i and provider j, or only for the
-        provider of one actor row after its controls changed.
+        The open share of each provider's technology, ``1 - max(C_ji, Sigma_ji)``, and
+        (on a full refresh) each pair's secondary-sanctions exposure ``E_i * sigma_j``;
+        or only the open share for the provider of one actor row after its controls changed.
 
         Args:
             actor_row: Row (in the actor matrices) whose controls or sanctions changed;
