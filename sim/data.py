@@ -11,6 +11,13 @@ The data directory holds five files (described column by column in
 * ``sanctions.csv``: who sanctions whom, and how severely;
 * ``controls.csv``: export controls on quantum technology, with exempt countries.
 
+Two more files are optional: ``world.toml`` (``base_year``, the calendar year the
+data describe, default :data:`BASE_YEAR`; ``description``; ``agreements``, the path
+of the observed-agreements file relative to the directory, default
+``agreements.csv`` when the directory has one) and the agreements file itself
+(:mod:`sim.agreements`). Only agreements dated :data:`sim.agreements.CALIBRATION_END`
+or earlier, and not after the base year, become the world's initial partnerships.
+
 :func:`load_world` reads them, checks every row, and returns a :class:`WorldData`
 of numpy arrays in the order of ``countries.csv``. Any problem raises
 :class:`DataError`, whose message names the file, the line in that file (the
@@ -25,6 +32,7 @@ import dataclasses
 import difflib
 import math
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +41,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.agreements import CALIBRATION_END, calibration_rows, load_agreements
 from sim.errors import UserError
+from sim.formation import KINDS as PARTNERSHIP_KINDS
+from sim.formation import NONE, SIGNED, TALKS
 
 __all__ = [
     "ATTRIBUTES",
@@ -62,7 +73,7 @@ ROLES: tuple[str, ...] = ("leader", "provider", "second_wave")
 BLOCS: tuple[str, ...] = ("west", "east", "nonaligned")
 """Valid values of ``countries.csv`` column ``bloc``."""
 
-KINDS: tuple[str, ...] = ("alliance", "agreement", "nuclear", "energy", "science")
+KINDS: tuple[str, ...] = ("alliance", "nuclear", "energy")
 """Valid values of ``ties.csv`` column ``kind``."""
 
 ATTRIBUTES: tuple[str, ...] = (
@@ -401,7 +412,7 @@ class WorldData:
     attribute values.
 
     Attributes:
-        base_year: Calendar year the data describe (:data:`BASE_YEAR`).
+        base_year: Calendar year the data describe (``world.toml``; default :data:`BASE_YEAR`).
         iso3: ISO3 codes.
         name: Country names.
         role: Roles, dtype ``<U11``, values in :data:`ROLES`.
@@ -421,6 +432,14 @@ class WorldData:
         provenance: ``attributes.csv`` as read, one row per (iso3, attribute),
             with columns iso3, attribute, value, unit, period, source, year,
             estimated, method.
+        stage: Initial stage of each pair's quantum partnership (``sim.formation``
+            codes none/talks/signed), symmetric, int8.
+        kind: Kind of each pair's partnership (index into ``sim.formation.KINDS``),
+            symmetric, int8; meaningful where ``stage`` is not none.
+        initial_agreements: The agreement rows the initial partnerships were built from
+            (dated :data:`sim.agreements.CALIBRATION_END` or earlier and not after
+            ``base_year``).
+        description: One line on what the data describe (``world.toml``).
     """
 
     base_year: int
@@ -440,6 +459,10 @@ class WorldData:
     sanctions: np.ndarray
     controls: np.ndarray
     provenance: pd.DataFrame
+    stage: np.ndarray
+    kind: np.ndarray
+    initial_agreements: pd.DataFrame
+    description: str = ""
 
     def __len__(self) -> int:
         return len(self.iso3)
@@ -677,28 +700,114 @@ def _load_controls(data_dir: Path, known: Mapping[str, int]) -> np.ndarray:
     return controls
 
 
-def load_world(data_dir: str | Path | None = None) -> WorldData:
-    """Load and validate the baseline world.
+WORLD_KEYS: tuple[str, ...] = ("base_year", "description", "agreements")
+"""Keys of the optional ``world.toml``."""
+
+
+def _load_world_file(data_dir: Path) -> tuple[int, str, Path | None]:
+    """Base year, description and agreements path of a data directory (``world.toml``)."""
+    path = data_dir / "world.toml"
+    default_agreements = data_dir / "agreements.csv"
+    agreements = default_agreements if default_agreements.is_file() else None
+    if not path.exists():
+        return BASE_YEAR, "", agreements
+    try:
+        content = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise DataError("world.toml", None, None, "a readable TOML file", str(error).split("\n")[0]) from None
+    for key in content:
+        if key not in WORLD_KEYS:
+            raise DataError("world.toml", None, key, f"only the keys {', '.join(WORLD_KEYS)}",
+                            f"an unknown key {key!r}", _nearest(key, WORLD_KEYS))
+    base_year = content.get("base_year", BASE_YEAR)
+    if isinstance(base_year, bool) or not isinstance(base_year, int) or not 1990 <= base_year <= 2100:
+        raise DataError("world.toml", None, "base_year", "a year from 1990 to 2100", repr(base_year))
+    description = content.get("description", "")
+    if not isinstance(description, str):
+        raise DataError("world.toml", None, "description", "a string", repr(description))
+    if "agreements" in content:
+        relative = content["agreements"]
+        if not isinstance(relative, str) or not relative:
+            raise DataError("world.toml", None, "agreements", "a path (string) relative to the directory",
+                            repr(relative))
+        agreements = (data_dir / relative).resolve()
+        if not agreements.is_file():
+            raise DataError("world.toml", None, "agreements", "the path of an agreements file",
+                            f"{relative!r} (no such file)")
+    return base_year, description, agreements
+
+
+def _initial_partnerships(
+    agreements: pd.DataFrame, known: Mapping[str, int], roles: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stage and kind matrices of the partnerships the agreements describe.
+
+    A pair of two leaders or providers holds a ``programme`` if a row says so and
+    a ``science`` exchange otherwise; a pair of one leader or provider and one
+    second-wave country holds a ``commercial`` partnership. Rows of kind ``talks``
+    give the stage talks; any other row a signed agreement (signed beats talks).
+    Pairs of two second-wave countries are outside the model and ignored.
 
     Args:
-        data_dir: Directory holding the five CSV files; the shipped
-            :data:`DEFAULT_DATA_DIR` when None.
+        agreements: Agreement rows (columns ``a_iso3``, ``b_iso3``, ``kind``).
+        known: Position of each ISO3 code.
+        roles: Role of each country, in order.
+
+    Returns:
+        ``(stage, kind)``, each (n, n) int8 and symmetric.
+    """
+    n = len(known)
+    stage = np.full((n, n), NONE, dtype=np.int8)
+    kind = np.zeros((n, n), dtype=np.int8)
+    programme = PARTNERSHIP_KINDS.index("programme")
+    for a_code, b_code, row_kind in agreements[["a_iso3", "b_iso3", "kind"]].itertuples(index=False):
+        if a_code not in known or b_code not in known:
+            continue
+        i, j = known[a_code], known[b_code]
+        actors = (roles[i] != "second_wave") + (roles[j] != "second_wave")
+        if actors == 0:
+            continue
+        if actors == 2:
+            code = programme if row_kind == "programme" else PARTNERSHIP_KINDS.index("science")
+        else:
+            code = PARTNERSHIP_KINDS.index("commercial")
+        new_stage = TALKS if row_kind == "talks" else SIGNED
+        if new_stage > stage[i, j] or (new_stage == stage[i, j] and code == programme):
+            stage[i, j] = stage[j, i] = new_stage
+            kind[i, j] = kind[j, i] = code
+    return stage, kind
+
+
+def load_world(data_dir: str | Path | None = None) -> WorldData:
+    """Load and validate a world.
+
+    Args:
+        data_dir: Directory holding the five CSV files (and optionally ``world.toml`` and
+            an agreements file); the shipped :data:`DEFAULT_DATA_DIR` when None.
 
     Returns:
         The validated world.
 
     Raises:
         DataError: Any problem in the files (see the module docstring).
+        sim.agreements.AgreementsError: A problem in the agreements file.
     """
     data_dir = DEFAULT_DATA_DIR if data_dir is None else Path(data_dir)
+    base_year, description, agreements_path = _load_world_file(data_dir)
     iso3, names, roles, blocs = _load_countries(data_dir)
     known = {code: i for i, code in enumerate(iso3)}
     values, provenance = _load_attributes(data_dir, known)
     ties, alliance = _load_ties(data_dir, known)
     sanctions = _load_sanctions(data_dir, known)
     controls = _load_controls(data_dir, known)
+    if agreements_path is None:
+        initial = pd.DataFrame(columns=["a_iso3", "b_iso3", "year", "kind", "source", "note", "pair"])
+    else:
+        initial = calibration_rows(load_agreements(agreements_path, known),
+                                   until=min(base_year, CALIBRATION_END)).reset_index(drop=True)
+    stage, kind = _initial_partnerships(initial, known, roles)
     return WorldData(
-        base_year=BASE_YEAR,
+        base_year=base_year,
         iso3=tuple(iso3),
         name=tuple(names),
         role=_readonly(np.array(roles, dtype="<U11")),
@@ -709,4 +818,8 @@ def load_world(data_dir: str | Path | None = None) -> WorldData:
         sanctions=_readonly(sanctions),
         controls=_readonly(controls),
         provenance=provenance,
+        stage=_readonly(stage),
+        kind=_readonly(kind),
+        initial_agreements=initial,
+        description=description,
     )

@@ -1,7 +1,8 @@
 """Yearly dynamics other than partner choice, as whole-array functions.
 
-Budgets and their disbursement, capability accumulation and transfer,
-providers' market-share policy and leaders' export-control response. Each
+Budgets and their disbursement, the initial capability stock, providers'
+market-share policy and leaders' export-control response (what partnerships add
+to capability is in :mod:`sim.yields`). Each
 function takes and returns plain numpy arrays so it can be tested alone.
 """
 
@@ -9,25 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
-USD_PER_UNIT = 1e9
-"""One capability unit is one billion USD of R&D at US efficiency."""
+from sim.yields import CAPABILITY_FLOOR
 
 
-def initial_capability(
-    budget: np.ndarray, disbursed_share: np.ndarray, efficiency: np.ndarray, years: float
-) -> np.ndarray:
-    """Initial knowledge stock: ``K_0 = eta * d * B * years / 1e9``.
+def initial_capability(yearly_output: np.ndarray, years: float) -> np.ndarray:
+    """Initial knowledge stock: ``K_0 = years * h_i S_i / 1e9``, years of current own output.
 
     Args:
-        budget: Announced budget, USD per year.
-        disbursed_share: Share of the budget disbursed.
-        efficiency: R&D efficiency relative to the USA.
-        years: Years of current spending that make up the stock.
+        yearly_output: Own R&D output at the start, ``h_i S_i / 1e9`` (capability units per year).
+        years: Years of current output that make up the stock.
 
     Returns:
-        Capability in capability units (floored at 1e-4 so ratios stay defined).
+        Capability in capability units (floored so ratios stay defined).
     """
-    return np.maximum(efficiency * disbursed_share * budget * years / USD_PER_UNIT, 1e-4)
+    return np.maximum(yearly_output * years, CAPABILITY_FLOOR)
 
 
 def denial(provider_capability: np.ndarray, closed: np.ndarray) -> np.ndarray:
@@ -109,58 +105,6 @@ def update_spending(
         New spending.
     """
     return spending + rate * (disbursed_share * budget - spending)
-
-
-def quality(capability: np.ndarray, elasticity: float) -> np.ndarray:
-    """Quality of each partner's technology: ``q_j = (K_j / max_k K_k) ** phi``.
-
-    Args:
-        capability: Capability of each candidate partner, shape (m,).
-        elasticity: ``phi`` >= 0; 0 makes every partner's technology equally good.
-
-    Returns:
-        Quality in (0, 1], shape (m,).
-    """
-    return (capability / capability.max()) ** elasticity
-
-
-def transfer(
-    receiver_capability: np.ndarray,
-    partner_capability: np.ndarray,
-    weights: np.ndarray,
-    open_fraction: np.ndarray,
-    partner_openness_efficiency: np.ndarray,
-    gain: float,
-    absorptive_half: float,
-) -> np.ndarray:
-    """Capability each receiver gains from its partners, per capability unit of spending.
-
-    ``tau_i = A_i sum_j w_ij Omega_ij eta_j g_ij`` with effective openness
-    ``Omega_ij = o_j (1 - max(C_ji, Sigma_ji))``, catch-up
-    ``g_ij = 1 + theta ln max(1, K_j / K_i)`` (a partner far ahead has more to
-    teach) and absorptive capacity ``A_i = K_i / (K_i + K_half)``.
-
-    Args:
-        receiver_capability: ``K_i``, shape (r,).
-        partner_capability: ``K_j``, shape (m,).
-        weights: Portfolio weights ``w_ij``, shape (r, m).
-        open_fraction: ``1 - max(C_ji, Sigma_ji)``, shape (r, m).
-        partner_openness_efficiency: ``o_j * eta_j``, shape (m,).
-        gain: ``theta`` >= 0.
-        absorptive_half: ``K_half`` > 0.
-
-    Returns:
-        ``tau_i``, shape (r,).
-    """
-    routed = weights * open_fraction
-    gap = np.log(partner_capability).astype(weights.dtype)[None, :] - np.log(
-        receiver_capability
-    ).astype(weights.dtype)[:, None]
-    np.maximum(gap, 0.0, out=gap)
-    gap *= routed
-    h = partner_openness_efficiency.astype(weights.dtype)
-    per_dollar = (routed @ h).astype(np.float64) + gain * (gap @ h).astype(np.float64)
-    return per_dollar * receiver_capability / (receiver_capability + absorptive_half)
 
 
 def adapt_providers(

@@ -1,10 +1,15 @@
 """QuantumWorld: countries forming international quantum-technology partnerships.
 
 Leaders (USA, China) keep core technology closed, providers sell or share it,
-and second-wave countries choose partners each year by weighing openness, cost
-and dependence risk. State lives in numpy arrays (one entry per country, or per
-second-wave country and candidate partner); :class:`sim.agents.Country` agents
-are the Mesa-facing view of it. See docs/ODD.md for the full description.
+and second-wave countries buy from them. Every country chooses partners:
+leaders and providers form science exchanges and joint programmes among
+themselves, second-wave countries buy from leaders and providers, and sellers
+decide whom they accept. A partnership needs both sides' consent, passes
+through talks before it is signed, and every option is valued by what it adds
+to the chooser's capability under the model's own equations (:mod:`sim.yields`),
+net of dependence risk. State lives in numpy arrays (one entry per country, or
+per pair); :class:`sim.agents.Country` agents are the Mesa-facing view of it.
+See docs/ODD.md for the full description.
 """
 
 from __future__ import annotations
@@ -17,16 +22,15 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import dynamics
+from sim import dynamics, formation, yields
 from sim.agents import Country
 from sim.choice import (
     PAIR_DTYPE,
-    ChoiceWeights,
     add_gumbel_noise,
-    build_utility,
     choose_portfolios,
-    partner_utilities,
-    static_utility,
+    dependence_risk,
+    home_values,
+    partner_values,
 )
 from sim.collector import ArrayDataCollector
 from sim.data import DEFAULT_DATA_DIR, WorldData, load_world
@@ -36,13 +40,16 @@ from sim.parameters import PARAMETERS, check_parameter
 from sim.world import WorldArrays, from_data, synthetic
 
 BLOCS: tuple[str, ...] = ("west", "east", "nonaligned")
-CONCENTRATION_FLOOR = 1e-3
-"""Smallest concentration penalty, so that portfolios stay unique when weights are zero."""
+FIXED_LEADERS: tuple[str, ...] = ("USA", "CHN")
+"""The two leaders of the data, whose combined share ``share_USA_CHN`` reports."""
+PROGRAMME_CAP = 0.5
+"""Largest share of its spending an actor puts into joint programmes, all programmes together."""
 AGENT_REPORTERS: tuple[str, ...] = (
     "iso3", "role", "capability", "budget", "spending", "openness", "price", "n_partners",
-    "portfolio_hhi", "domestic_share",
+    "portfolio_hhi", "domestic_share", "n_peers",
 )
 """Per-country values the DataCollector records at every step (model arrays of these names)."""
+SCIENCE, PROGRAMME, COMMERCIAL = (formation.KINDS.index(k) for k in ("science", "programme", "commercial"))
 
 
 @functools.lru_cache(maxsize=8)
@@ -55,13 +62,14 @@ def load_world_cached(data_dir: str | Path | None = None) -> WorldData:
     """Load the world data once per directory and file modification times.
 
     Args:
-        data_dir: Directory of the CSV files; default the shipped baseline.
+        data_dir: Directory of the data files; default the shipped baseline.
 
     Returns:
         The loaded (immutable) data.
     """
     directory = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
-    stamp = tuple(p.stat().st_mtime for p in sorted(directory.glob("*.csv")))
+    files = sorted([*directory.glob("*.csv"), *directory.glob("*.toml")])
+    stamp = tuple(p.stat().st_mtime for p in files)
     return _load_cached(str(directory.resolve()), stamp)
 
 
@@ -82,14 +90,16 @@ class QuantumWorld(mesa.Model):
     def __init__(
         self,
         *,
-        openness_weight: float = 4.0,
-        cost_weight: float = 1.0,
-        dependence_weight: float = 3.0,
+        dependence_weight: float = 1.0,
         alignment_weight: float = 0.5,
-        tie_weight: float = 1.0,
-        build_weight: float = 0.5,
-        choice_temperature: float = 0.2,
+        choice_temperature: float = 0.3,
         switching_cost: float = 1.0,
+        trust_gain: float = 0.5,
+        science_gain: float = 0.2,
+        programme_share: float = 0.1,
+        talks_rate: float = 0.3,
+        signing_rate: float = 0.6,
+        lapse_rate: float = 0.1,
         build_threshold_usd: float = 5e7,
         partnership_overhead_usd: float = 5e5,
         max_partners: int = 4,
@@ -97,8 +107,7 @@ class QuantumWorld(mesa.Model):
         disbursement_rate: float = 0.5,
         depreciation: float = 0.1,
         transfer_gain: float = 0.3,
-        quality_elasticity: float = 1.0,
-        absorptive_half: float = 0.05,
+        absorptive_half: float = 2e-3,
         capability_years: float = 5.0,
         provider_adaptation: float = 0.05,
         control_response: float = 2.0,
@@ -116,25 +125,29 @@ class QuantumWorld(mesa.Model):
         """Build the world.
 
         Args:
-            openness_weight: Weight on partners' effective openness.
-            cost_weight: Weight on partnerships' relative cost.
-            dependence_weight: Weight on dependence risk and portfolio concentration.
-            alignment_weight: Weight on geopolitical distance.
-            tie_weight: Weight on prior ties.
-            build_weight: Weight of own programme scale in the value of building at home.
-            choice_temperature: Scale of the Gumbel taste shocks.
+            dependence_weight: Log points of capability yield a country gives up per unit of
+                dependence risk; also the Hirschman penalty on foreign concentration.
+            alignment_weight: Log points per unit of geopolitical distance that leaders and
+                providers ask of a partner (political acceptability).
+            choice_temperature: Scale of the Gumbel taste shocks, in log points.
             switching_cost: Inertia of existing portfolios.
-            build_threshold_usd: Efficiency-weighted spending (USD/yr) at which building at home
-                has zero utility.
+            trust_gain: Extra transfer per unit of prior-tie strength (alliance, nuclear, energy).
+            science_gain: Knowledge spillover of a science exchange per unit of ``sqrt(F_a F_b)``,
+                the geometric mean of both sides' yearly own output.
+            programme_share: Share of spending each side puts into a joint programme.
+            talks_rate: Yearly rate at which a pair with full mutual consent enters talks.
+            signing_rate: Yearly rate at which talks with full consent and no friction are signed.
+            lapse_rate: Yearly rate at which talks or agreements nobody wants lapse.
+            build_threshold_usd: Critical scale (USD/yr) at which own R&D reaches half its full
+                productivity.
             partnership_overhead_usd: Spending (USD/yr) needed per partnership kept.
-            max_partners: Most partners a second-wave country keeps.
+            max_partners: Most commercial partners a second-wave country keeps.
             min_tie_weight: Smallest portfolio weight that counts as a partnership.
             disbursement_rate: Yearly rate at which spending closes the gap to d * B.
             depreciation: Yearly obsolescence of capability.
             transfer_gain: Extra transfer yield per log capability ratio.
-            quality_elasticity: Elasticity of a partner's technology quality to its capability.
             absorptive_half: Capability at which half a transfer is absorbed.
-            capability_years: Years of current spending in the initial stock.
+            capability_years: Years of current own output in the initial stock.
             provider_adaptation: Providers' openness/price adjustment rate.
             control_response: Leaders' tightening per unit of rivals' share gain.
             denial_response: Budget increase of a country fully denied technology beyond the
@@ -155,10 +168,6 @@ class QuantumWorld(mesa.Model):
         self.params: dict[str, Any] = {name: check_parameter(name, v) for name, v in given.items()}
         self.seed = seed
         self.horizon = int(steps)
-        self.weights = ChoiceWeights(
-            openness=openness_weight, cost=cost_weight, dependence=dependence_weight,
-            alignment=alignment_weight, ties=tie_weight, build=build_weight,
-        )
 
         world_data = data if isinstance(data, WorldData) else load_world_cached(data)
         if overrides:
@@ -185,9 +194,9 @@ class QuantumWorld(mesa.Model):
         # model's id counter so finished models are freed.
         mesa.Agent._ids.pop(self, None)
         self._index_roles()
-        self.foreign = np.zeros((len(self._choosers), len(self._providers)), dtype=PAIR_DTYPE)
-        self.domestic = np.ones(len(self._choosers), dtype=PAIR_DTYPE)
+        self._init_partnerships(world)
         self._apply_events(self.year)
+        self._value_options()
         self._choose(switching_cost=0.0)
         self._update_metrics()
         self._share_before = self.share.copy()
@@ -203,6 +212,7 @@ class QuantumWorld(mesa.Model):
     # ------------------------------------------------------------------ state
     def _init_state(self, world: WorldArrays) -> None:
         """Copy the initial world into the model's state arrays."""
+        p = self.params
         self.base_year = world.base_year
         self.year = world.base_year
         self.iso3 = world.iso3
@@ -219,9 +229,8 @@ class QuantumWorld(mesa.Model):
         self.price = world.price.copy()
         self.alignment = world.alignment
         self.dependence_aversion = world.dependence_aversion
-        self.capability = dynamics.initial_capability(
-            self.budget, self.disbursed_share, self.efficiency, self.params["capability_years"]
-        )
+        output = yields.home_yield(self.efficiency, self.spending, p["build_threshold_usd"]) * self.spending
+        self.capability = dynamics.initial_capability(output / yields.USD_PER_UNIT, p["capability_years"])
         self.actors = world.actors
         self._actor_row = np.full(world.n, -1)
         self._actor_row[self.actors] = np.arange(len(self.actors))
@@ -235,12 +244,29 @@ class QuantumWorld(mesa.Model):
         self.control_scope = scope
         self._initial_actor_iso3 = [str(self.iso3[i]) for i in self.actors]
         self._share_keys = [f"share_{code}" for code in self._initial_actor_iso3]
+        self._fixed_leaders = np.flatnonzero(np.isin(self.iso3.astype(str), FIXED_LEADERS))
         self._data_providers = np.flatnonzero(world.role == "provider")
         self._data_leaders = np.flatnonzero(world.role == "leader")
         self.share = np.zeros(world.n)
-        self._denial_start = dynamics.denial(
-            self.capability[self.actors], np.maximum(self.controls, self.sanctions)
-        )
+        self._closed = np.maximum(self.controls, self.sanctions)
+        self._denial_start = dynamics.denial(self.capability[self.actors], self._closed)
+        # Actor-by-actor views of the pairwise data (leaders and providers of the data).
+        actors = self.actors
+        self._peer_distance = np.abs(self.alignment[actors][:, None] - self.alignment[actors][None, :]) / 2.0
+        self._peer_trust = self.ties[:, actors].copy()
+        self._peer_bloc_same = self._bloc_code[actors][:, None] == self._bloc_code[actors][None, :]
+        self._revenue = np.zeros(world.n)
+
+    def _init_partnerships(self, world: WorldArrays) -> None:
+        """The partnerships the data record at the start: actor pairs and commercial pairs."""
+        actors = self.actors
+        self.peer_stage = world.stage[:, actors].copy()
+        np.fill_diagonal(self.peer_stage, formation.NONE)
+        self.peer_kind = np.where(world.kind[:, actors] == PROGRAMME, PROGRAMME, SCIENCE).astype(np.int8)
+        self.commercial_stage = self._pair(world.stage.astype(PAIR_DTYPE)).astype(np.int8)
+        self.foreign = np.zeros((len(self._choosers), len(self._providers)), dtype=PAIR_DTYPE)
+        self.domestic = np.ones(len(self._choosers), dtype=PAIR_DTYPE)
+        self._theta = np.full(len(self._choosers), -np.inf, dtype=PAIR_DTYPE)
 
     def _check_event_actors(self, events: Iterable[Event]) -> None:
         """Controls and sanctions can only be imposed by leaders and providers of the data."""
@@ -255,7 +281,7 @@ class QuantumWorld(mesa.Model):
                         )
 
     def _index_roles(self) -> None:
-        """Recompute who chooses and who can be chosen, and the static pair arrays."""
+        """Recompute who buys and who sells, and the static pair arrays."""
         self._is_chooser = self.role == "second_wave"
         self._is_leader = self.role == "leader"
         self._is_provider = self.role == "provider"
@@ -265,38 +291,27 @@ class QuantumWorld(mesa.Model):
         self._provider_only = np.flatnonzero(self._is_provider)
         self._provider_bloc_onehot = np.eye(len(BLOCS), dtype=PAIR_DTYPE)[self._bloc_code[self._providers]]
         self._provider_rows = self._actor_row[self._providers]
-        self._column_of_row = {int(row): k for k, row in enumerate(self._provider_rows) if row >= 0}
-        distance = np.abs(
+        self._distance = (np.abs(
             self.alignment[self._choosers][:, None] - self.alignment[self._providers][None, :]
-        ) / 2.0
-        self._static_utility = static_utility(
-            self.weights, distance, self._pair(self.ties), self.dependence_aversion[self._choosers]
-        )
-        self._refresh_openness()
+        ) / 2.0).astype(PAIR_DTYPE)
+        self._trust = self._pair(self.ties)
+        self._refresh_pairs()
 
-    def _refresh_openness(self, actor_row: int | None = None) -> None:
-        """Recompute what controls and sanctions imply for each chooser-provider pair.
+    def _refresh_pairs(self) -> None:
+        """Recompute what controls and sanctions imply for each pair.
 
-        The open share of each provider's technology, ``1 - max(C_ji, Sigma_ji)``, and
-        (on a full refresh) each pair's secondary-sanctions exposure ``E_i * sigma_j``;
-        or only the open share for the provider of one actor row after its controls changed.
-
-        Args:
-            actor_row: Row (in the actor matrices) whose controls or sanctions changed;
-                None recomputes everything.
+        The open share of each seller's technology toward each buyer, ``1 - max(C_ji, Sigma_ji)``,
+        each buyer-seller pair's secondary-sanctions exposure ``E_i sigma_j``, and the
+        sanctions and controls among actors.
         """
-        if actor_row is None:
-            self._closed = np.maximum(self.controls, self.sanctions)
-            self._open_pair = 1.0 - self._pair(self._closed)
-            exposure = self.sanction_exposure()[self._choosers].astype(PAIR_DTYPE)
-            self._exposure_pair = exposure[:, None] * self.sanction_status()[self._providers].astype(
-                PAIR_DTYPE
-            )
-            return
-        self._closed[actor_row] = np.maximum(self.controls[actor_row], self.sanctions[actor_row])
-        column = self._column_of_row.get(int(actor_row))
-        if column is not None:
-            self._open_pair[:, column] = 1.0 - self._closed[actor_row, self._choosers]
+        self._closed = np.maximum(self.controls, self.sanctions)
+        self._open_pair = 1.0 - self._pair(self._closed)
+        self._status = self.sanction_status()
+        self._exposure = self.sanction_exposure()
+        self._exposure_pair = (self._exposure[self._choosers].astype(PAIR_DTYPE)[:, None]
+                               * self._status[self._providers].astype(PAIR_DTYPE)[None, :])
+        self._seller_sanctions = self._pair(self.sanctions)
+        self._seller_controls = self._pair(self.controls)
 
     def _pair(self, actor_matrix: np.ndarray) -> np.ndarray:
         """Chooser-by-provider view of an actor-by-country matrix (0 for promoted providers).
@@ -314,7 +329,7 @@ class QuantumWorld(mesa.Model):
 
     # ------------------------------------------------------------------- step
     def step(self) -> None:
-        """Simulate the next year: events, budgets, policies, choice, capability, roles, records.
+        """Simulate the next year: events, budgets, policies, partnerships, capability, roles, records.
 
         ``year`` moves on first, so the row the DataCollector records for a year
         shows that year's events and choices.
@@ -331,6 +346,8 @@ class QuantumWorld(mesa.Model):
             self.spending, self.budget, self.disbursed_share, p["disbursement_rate"]
         )
         self._adapt_policies()
+        self._value_options()
+        self._form_partnerships()
         self._choose(switching_cost=p["switching_cost"])
         self._grow_capability()
         self._promote()
@@ -378,7 +395,7 @@ class QuantumWorld(mesa.Model):
                 self.sanctions[row, targets] = f["severity"]
                 self.sanctions[row, self.actors[row]] = 0.0
         if event.kind in ("export_controls", "sanctions"):
-            self._refresh_openness()
+            self._refresh_pairs()
         if event.kind == "breakthrough":
             self.capability[idx] *= 1.0 + f["capability_gain"]
         elif event.kind == "budget_change":
@@ -413,7 +430,7 @@ class QuantumWorld(mesa.Model):
             self.controls[row] = dynamics.tighten_controls(
                 self.controls[row], self.control_scope[row], gain, self.params["control_response"]
             )
-            self._refresh_openness(row)
+        self._refresh_pairs()
 
     def denial(self) -> np.ndarray:
         """Share of actors' capability closed to each country by controls or sanctions, shape (n,)."""
@@ -436,58 +453,192 @@ class QuantumWorld(mesa.Model):
             return closeness
         return np.maximum(self.ties[sanctioners].max(axis=0), closeness)
 
-    def _choose(self, switching_cost: float) -> None:
-        """Second-wave countries re-choose their portfolios (see :mod:`sim.choice`)."""
+    # ---------------------------------------------------------- valuations
+    def _value_options(self) -> None:
+        """Value every option of every country in log points of its own capability.
+
+        Buyers (second-wave countries): home ``V_i0 = ln h_i`` and each seller
+        ``V_ij = ln y_ij - w_D lambda_i r_ij`` (:mod:`sim.choice`). Sellers: revenue over
+        overhead, minus political distance and their secondary-sanctions risk. Actors among
+        themselves: the relative capability gain of a science exchange or a joint
+        programme, minus dependence and political distance. The yields are kept for
+        the capability update, so what countries choose by is what they get.
+        """
+        p = self.params
+        critical = p["build_threshold_usd"]
+        self._home_yield = yields.home_yield(self.efficiency, self.spending, critical)
+        self._absorptive = yields.absorptive_capacity(self.capability, p["absorptive_half"])
+        self._value_commercial()
+        self._value_peers()
+
+    def _value_commercial(self) -> None:
+        """Values, consents and frictions of every buyer-seller pair."""
         p = self.params
         choosers, providers = self._choosers, self._providers
         if len(choosers) == 0 or len(providers) == 0:
             return
         spend = self.spending[choosers]
-        quality = dynamics.quality(self.capability[providers], p["quality_elasticity"])
-        transferable = self._open_pair * (self.openness[providers] * quality).astype(PAIR_DTYPE)
-        utility = partner_utilities(
-            self.weights, self._static_utility, transferable, self.price[providers], self._exposure_pair,
-            spend,
-            self.capability[providers] / self.capability[providers].sum(),
-            self.dependence_aversion[choosers],
+        price = self._exposure_pair * self.price[providers].astype(PAIR_DTYPE)
+        price += self.price[providers].astype(PAIR_DTYPE)
+        self._cost = yields.relative_cost(price, spend).astype(PAIR_DTYPE)
+        open_share = self._open_pair * self.openness[providers].astype(PAIR_DTYPE)
+        self._yield = yields.commercial_yield(
+            cost=self._cost, absorptive=self._absorptive[choosers], open_share=open_share,
+            partner_home_yield=self._home_yield[providers], buyer_capability=self.capability[choosers],
+            partner_capability=self.capability[providers], trust=self._trust,
+            transfer_gain=p["transfer_gain"], trust_gain=p["trust_gain"],
         )
-        add_gumbel_noise(utility, self.rng, p["choice_temperature"])
-        domestic = build_utility(
-            self.weights, spend, self.efficiency[choosers], p["build_threshold_usd"]
+        leverage = self.capability[providers] / self.capability[providers].sum()
+        risk = dependence_risk(self._distance, self._exposure_pair, leverage)
+        self._partner_value = partner_values(
+            self._yield, risk, self.dependence_aversion[choosers], p["dependence_weight"]
+        )
+        self._home_value = home_values(self._home_yield[choosers])
+        temperature = p["choice_temperature"]
+        reference = np.maximum(self._theta, self._home_value)
+        buyer = formation.consent(self._partner_value - reference[:, None], temperature)
+        seller_value = np.log(price / PAIR_DTYPE(p["partnership_overhead_usd"]))
+        seller_value -= PAIR_DTYPE(p["alignment_weight"]) * self._distance * (1.0 - self._trust)
+        risk_of_selling = self._status[choosers][:, None] * self._exposure[providers][None, :]
+        seller_value -= (p["dependence_weight"] * risk_of_selling).astype(PAIR_DTYPE)
+        seller = formation.consent(seller_value, temperature) * (1.0 - self._seller_sanctions)
+        self._commercial_consent = (buyer * seller).astype(PAIR_DTYPE)
+        self._commercial_friction = formation.friction(
+            self._seller_controls, np.zeros_like(self._seller_controls), self._status[choosers],
+            self._status[providers], self._exposure[choosers], self._exposure[providers],
         ).astype(PAIR_DTYPE)
-        add_gumbel_noise(domestic, self.rng, p["choice_temperature"])
-        concentration = CONCENTRATION_FLOOR + self.weights.dependence * self.dependence_aversion[choosers]
+
+    def _value_peers(self) -> None:
+        """Values, consents and frictions of every pair of actors (leaders and providers of the data)."""
+        p = self.params
+        actors = self.actors
+        if len(actors) < 2:
+            self._peer_consent = np.zeros((len(actors), len(actors)))
+            return
+        spend = self.spending[actors]
+        home = self._home_yield[actors]
+        output = np.maximum(home * spend / yields.USD_PER_UNIT, yields.CAPABILITY_FLOOR)
+        closed = self._closed[:, actors]  # [b, a]: what b closes to a
+        open_share = self.openness[actors][None, :] * (1.0 - closed.T)
+        self._spillover = yields.science_spillover(
+            coefficient=p["science_gain"], open_share=open_share, absorptive=self._absorptive[actors],
+            output=output, trust=self._peer_trust, trust_gain=p["trust_gain"],
+        )
+        self._pool_yield = yields.programme_yield(self.efficiency[actors], spend, p["build_threshold_usd"])
+        overhead = p["partnership_overhead_usd"] * home / yields.USD_PER_UNIT
+        pooled_gain = self._pool_yield - home[:, None]
+        pooling = p["programme_share"] * spend[:, None] * pooled_gain / yields.USD_PER_UNIT
+        leverage = self.capability[actors] / self.capability[actors].sum()
+        exposure = self._exposure[actors][:, None] * self._status[actors][None, :]
+        risk = (self._peer_distance + exposure + leverage[None, :]) / 3.0
+        penalty = p["alignment_weight"] * self._peer_distance * (1.0 - self._peer_trust)
+        aversion = p["dependence_weight"] * self.dependence_aversion[actors][:, None] * risk
+        values = np.empty((2, len(actors), len(actors)))
+        for code, gain in ((SCIENCE, self._spillover), (PROGRAMME, self._spillover + pooling)):
+            kind = formation.KINDS[code]
+            cost = formation.KIND_TIES[kind] * overhead[:, None]
+            dependence = formation.KIND_DEPENDENCE[kind] * aversion
+            values[code] = (gain - cost) / output[:, None] - dependence - penalty
+        joint = np.minimum(values, values.transpose(0, 2, 1))
+        undecided = self.peer_stage == formation.NONE
+        self.peer_kind = np.where(undecided, np.where(joint[PROGRAMME] > joint[SCIENCE], PROGRAMME, SCIENCE),
+                                  self.peer_kind).astype(np.int8)
+        chosen = np.where(self.peer_kind == PROGRAMME, values[PROGRAMME], values[SCIENCE])
+        side = formation.consent(chosen, p["choice_temperature"]) * (1.0 - self.sanctions[:, actors])
+        self._peer_consent = side * side.T
+        np.fill_diagonal(self._peer_consent, 0.0)
+        controls = self.controls[:, actors]
+        status, own_exposure = self._status[actors], self._exposure[actors]
+        self._peer_friction = formation.friction(
+            controls, controls.T, status, status, own_exposure, own_exposure)
+
+    # ------------------------------------------------------------ formation
+    def _form_partnerships(self) -> None:
+        """Every pair moves between none, talks and signed (see :mod:`sim.formation`)."""
+        p = self.params
+        rates = {name: p[name] for name in ("talks_rate", "signing_rate", "lapse_rate")}
+        n_actors = len(self.actors)
+        if n_actors >= 2:
+            upper = np.triu(np.ones((n_actors, n_actors), dtype=bool), 1)
+            draws = np.zeros((n_actors, n_actors))
+            draws[upper] = self.rng.random(int(upper.sum()))
+            new = formation.advance(self.peer_stage, self._peer_consent, self._peer_friction, draws, **rates)
+            new = np.where(upper, new, 0).astype(np.int8)
+            self.peer_stage = (new + new.T).astype(np.int8)
+        if len(self._choosers) and len(self._providers):
+            draws = self.rng.random(self.commercial_stage.shape, dtype=PAIR_DTYPE)
+            self.commercial_stage = formation.advance(
+                self.commercial_stage, self._commercial_consent, self._commercial_friction, draws, **rates
+            )
+
+    def _choose(self, switching_cost: float) -> None:
+        """Second-wave countries re-choose their portfolios over their signed partners (:mod:`sim.choice`)."""
+        p = self.params
+        choosers, providers = self._choosers, self._providers
+        if len(choosers) == 0 or len(providers) == 0:
+            return
+        spend = self.spending[choosers]
+        values = self._partner_value.copy()
+        add_gumbel_noise(values, self.rng, p["choice_temperature"])
+        home = self._home_value.copy()
+        add_gumbel_noise(home, self.rng, p["choice_temperature"])
+        concentration = p["dependence_weight"] * self.dependence_aversion[choosers]
         affordable = np.clip(
             np.floor(spend / p["partnership_overhead_usd"]), 1, min(p["max_partners"], len(providers))
         ).astype(int)
-        self.foreign, self.domestic = choose_portfolios(
-            utility, domestic, self.foreign, self.domestic, concentration, switching_cost, affordable,
-            p["min_tie_weight"],
+        self.foreign, self.domestic, self._theta = choose_portfolios(
+            values, home, self.foreign, self.domestic, concentration, switching_cost,
+            self.commercial_stage == formation.SIGNED, affordable, p["min_tie_weight"],
         )
 
+    def _peer_shares(self) -> tuple[np.ndarray, np.ndarray]:
+        """Signed actor partnerships and each actor's programme share per programme."""
+        signed = self.peer_stage == formation.SIGNED
+        programmes = signed & (self.peer_kind == PROGRAMME)
+        count = programmes.sum(axis=1)
+        cap = PROGRAMME_CAP / np.maximum(count, 1)
+        share = np.where(count > 0, np.minimum(self.params["programme_share"], cap), 0.0)
+        return signed, programmes * share[:, None]
+
     def _grow_capability(self) -> None:
-        """Capability: depreciation, own R&D and transfer from partners."""
+        """Capability: depreciation, own R&D, commercial transfer, revenue, science and programmes.
+
+        Every term is the yield the choices were valued by (:meth:`_value_options`).
+        """
         p = self.params
-        domestic = np.ones(len(self.iso3))
-        domestic[self._choosers] = self.domestic
-        own = self.efficiency * self.spending * domestic / dynamics.USD_PER_UNIT
-        capability = (1.0 - p["depreciation"]) * self.capability + own
-        if len(self._choosers) and len(self._providers):
-            choosers, providers = self._choosers, self._providers
-            per_dollar = dynamics.transfer(
-                self.capability[choosers], self.capability[providers], self.foreign,
-                self._open_pair, self.openness[providers] * self.efficiency[providers],
-                p["transfer_gain"], p["absorptive_half"],
-            )
-            capability[choosers] += per_dollar * self.spending[choosers] / dynamics.USD_PER_UNIT
-        self.capability = capability
+        n = len(self.iso3)
+        home_share = np.ones(n)
+        gained = np.zeros(n)
+        choosers, providers = self._choosers, self._providers
+        if len(choosers) and len(providers):
+            home_share[choosers] = self.domestic
+            spend = self.spending[choosers]
+            transfer = (self.foreign * self._yield).astype(np.float64) @ np.ones(len(providers))
+            gained[choosers] += transfer * spend / yields.USD_PER_UNIT
+            paid = (self.foreign * self._cost).astype(np.float64) * spend[:, None]
+            self._revenue = np.zeros(n)
+            self._revenue[providers] = paid.sum(axis=0)
+        home_dollars = self.spending * home_share + self._revenue
+        actors = self.actors
+        if len(actors) >= 2:
+            signed, programme_share = self._peer_shares()
+            spend = self.spending[actors]
+            gained[actors] += (signed * self._spillover).sum(axis=1)
+            gained[actors] += (programme_share * self._pool_yield).sum(axis=1) * spend / yields.USD_PER_UNIT
+            ties = np.where(signed, np.where(self.peer_kind == PROGRAMME, formation.KIND_TIES["programme"],
+                                             formation.KIND_TIES["science"]), 0.0).sum(axis=1)
+            home_dollars[actors] -= programme_share.sum(axis=1) * spend + ties * p["partnership_overhead_usd"]
+        own = self._home_yield * np.maximum(home_dollars, 0.0) / yields.USD_PER_UNIT
+        self.capability = np.maximum((1.0 - p["depreciation"]) * self.capability + own + gained,
+                                     yields.CAPABILITY_FLOOR)
 
     def _promote(self) -> None:
         """Move countries up a role when their capability reaches the data's role floor.
 
         A second-wave country becomes a provider when its capability reaches the
         median capability of the data's providers; a provider of the data becomes a
-        leader when it reaches the weakest data leader. Roles never move down.
+        leader when it reaches the weakest data leader. Roles never move down. A
+        promoted second-wave country sells from then on; its partnerships as a buyer end.
         """
         if len(self._data_providers) == 0 or len(self._data_leaders) == 0:
             return
@@ -500,17 +651,23 @@ class QuantumWorld(mesa.Model):
         if not (new_providers.any() or new_leaders.any()):
             return
         old_choosers, old_providers = self._choosers, self._providers
-        old_foreign, old_domestic = self.foreign, self.domestic
+        old = {"foreign": self.foreign, "commercial_stage": self.commercial_stage,
+               "_yield": self._yield, "_cost": self._cost}
+        old_domestic, old_theta = self.domestic, self._theta
         self.role[new_providers] = "provider"
         self.role[new_leaders] = "leader"
         self._index_roles()
         still = np.isin(old_choosers, self._choosers)
         rows = np.searchsorted(self._choosers, old_choosers[still])
         columns = np.searchsorted(self._providers, old_providers)
-        self.foreign = np.zeros((len(self._choosers), len(self._providers)), dtype=PAIR_DTYPE)
-        self.foreign[np.ix_(rows, columns)] = old_foreign[still]
+        for name, array in old.items():
+            fresh = np.zeros((len(self._choosers), len(self._providers)), dtype=array.dtype)
+            fresh[np.ix_(rows, columns)] = array[still]
+            setattr(self, name, fresh)
         self.domestic = np.ones(len(self._choosers), dtype=PAIR_DTYPE)
         self.domestic[rows] = old_domestic[still]
+        self._theta = np.full(len(self._choosers), -np.inf, dtype=PAIR_DTYPE)
+        self._theta[rows] = old_theta[still]
 
     # ---------------------------------------------------------------- metrics
     def _update_metrics(self) -> None:
@@ -528,18 +685,25 @@ class QuantumWorld(mesa.Model):
         self.n_partners = np.zeros(n, dtype=int)
         self.n_partners[self._choosers] = partners
         self.n_partners[self._providers] = (np.ones(tied.shape[0], dtype=PAIR_DTYPE) @ tied).astype(int)
+        peer_signed = self.peer_stage == formation.SIGNED
+        self.n_peers = np.zeros(n, dtype=int)
+        self.n_peers[self.actors] = peer_signed.sum(axis=1)
         self.domestic_share = np.ones(n)
         self.domestic_share[self._choosers] = self.domestic
+
         def group_mean(members: np.ndarray) -> float:
             return float(self.capability[members].sum() / len(members)) if len(members) else 0.0
 
         leaders, second = group_mean(self._leaders), group_mean(self._choosers)
         n_with_partners = int(np.count_nonzero(partners))
+        promoted = np.setdiff1d(self._providers, self.actors)
         metrics: dict[str, float] = {
             "year": self.year,
             "share_leaders": float(self.share[self._leaders].sum()),
+            "share_USA_CHN": float(self.share[self._fixed_leaders].sum()),
         }
         metrics.update(zip(self._share_keys, self.share[self.actors].tolist(), strict=True))
+        metrics["share_promoted"] = float(self.share[promoted].sum())
         metrics.update(
             {
                 "hhi_second_wave": float(hhi.sum() / n_with_partners) if n_with_partners else 0.0,
@@ -557,7 +721,34 @@ class QuantumWorld(mesa.Model):
                 "n_providers": len(self._providers),
             }
         )
+        metrics.update(self._partnership_counts())
         self.metrics = metrics
+
+    def _partnership_counts(self) -> dict[str, float]:
+        """Counts of partnerships by kind and stage, leaders' degree among actors, bloc-internal share."""
+        upper = np.triu(np.ones_like(self.peer_stage, dtype=bool), 1)
+        counts: dict[str, float] = {}
+        for stage_code, stage in ((formation.TALKS, "talks"), (formation.SIGNED, "signed")):
+            peer = upper & (self.peer_stage == stage_code)
+            counts[f"n_{stage}_science"] = int((peer & (self.peer_kind == SCIENCE)).sum())
+            counts[f"n_{stage}_programme"] = int((peer & (self.peer_kind == PROGRAMME)).sum())
+            counts[f"n_{stage}_commercial"] = int((self.commercial_stage == stage_code).sum())
+        peer_signed = self.peer_stage == formation.SIGNED
+        leader_rows = self._actor_row[self._leaders]
+        leader_rows = leader_rows[leader_rows >= 0]
+        degree = peer_signed[leader_rows].sum(axis=1)
+        counts["leader_degree_actors"] = float(degree.mean()) if len(leader_rows) else 0.0
+        commercial_signed = self.commercial_stage == formation.SIGNED
+        bloc = self._bloc_code
+        same_commercial = bloc[self._choosers][:, None] == bloc[self._providers][None, :]
+        within = int((upper & peer_signed & self._peer_bloc_same).sum())
+        within += int((commercial_signed & same_commercial).sum())
+        total = int((upper & peer_signed).sum()) + int(commercial_signed.sum())
+        counts["within_bloc_share"] = within / total if total else 0.0
+        for code in ("RUS", "CHN"):
+            column = np.flatnonzero(self.iso3[self._providers] == code)
+            counts[f"signed_second_wave_{code}"] = int(commercial_signed[:, column].sum())
+        return counts
 
     # ------------------------------------------------------------------ views
     def index_of(self, iso3: str) -> int:
@@ -617,13 +808,58 @@ class QuantumWorld(mesa.Model):
         return [getattr(self, name) for name in AGENT_REPORTERS]
 
     def partnership_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The current partnerships as arrays.
+        """The current commercial portfolios as arrays.
 
         Returns:
             ``(providers, choosers, weights)``: provider indices (m,), chooser indices (r,)
             and weights (r, m) of each chooser's portfolio on each provider.
         """
         return self._providers.copy(), self._choosers.copy(), self.foreign.astype(np.float64)
+
+    def peers_of(self, iso3: str) -> dict[str, str]:
+        """The actor partnerships (science exchanges, joint programmes) of a leader or provider.
+
+        Args:
+            iso3: Country code.
+
+        Returns:
+            ``{partner: "science signed" | "programme talks" | ...}``; empty for others.
+        """
+        row = self._actor_row[self.index_of(iso3)]
+        if row < 0:
+            return {}
+        return {
+            str(self.iso3[self.actors[b]]):
+                f"{formation.KINDS[self.peer_kind[row, b]]} {formation.STAGES[self.peer_stage[row, b]]}"
+            for b in np.flatnonzero(self.peer_stage[row] != formation.NONE)
+        }
+
+    def partnerships(self) -> dict[str, np.ndarray]:
+        """Every current partnership, of every kind and stage, as arrays.
+
+        Commercial partnerships run from the seller (``a``) to the second-wave buyer
+        (``b``), with the buyer's portfolio ``weight`` (0 in talks, or when a signed
+        partner gets no share this year). Science exchanges and joint programmes are
+        listed once per pair (``a`` before ``b`` in the actors' order), with ``weight`` 1
+        when signed and 0 in talks.
+
+        Returns:
+            Arrays of equal length: ``a`` and ``b`` (country indices), ``kind`` (index into
+            :data:`sim.formation.KINDS`), ``stage`` (:data:`sim.formation.TALKS` or
+            :data:`~sim.formation.SIGNED`) and ``weight``.
+        """
+        rows, cols = np.nonzero(np.triu(self.peer_stage != formation.NONE, 1))
+        peer_stage = self.peer_stage[rows, cols]
+        buyers, sellers = np.nonzero(self.commercial_stage != formation.NONE)
+        return {
+            "a": np.concatenate([self.actors[rows], self._providers[sellers]]),
+            "b": np.concatenate([self.actors[cols], self._choosers[buyers]]),
+            "kind": np.concatenate([self.peer_kind[rows, cols],
+                                    np.full(len(buyers), COMMERCIAL)]).astype(np.int8),
+            "stage": np.concatenate([peer_stage, self.commercial_stage[buyers, sellers]]).astype(np.int8),
+            "weight": np.concatenate([(peer_stage == formation.SIGNED).astype(np.float64),
+                                      self.foreign[buyers, sellers].astype(np.float64)]),
+        }
 
 
 def _median(values: np.ndarray) -> float:

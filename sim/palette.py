@@ -13,3 +13,5 @@ PALETTE: tuple[str, ...] = (
 ROLE_COLOURS: dict[str, str] = {"leader": "#D55E00", "provider": "#0072B2", "second_wave": "#009E73"}
 ROLE_LABELS: dict[str, str] = {"leader": "Leader", "provider": "Provider", "second_wave": "Second wave"}
 OTHER_COLOUR = "#999999"
+PEER_COLOUR = "#CC79A7"
+"""Colour of science exchanges and joint programmes among leaders and providers (Okabe-Ito purple)."""

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.palette import OTHER_COLOUR, PALETTE, ROLE_COLOURS, ROLE_LABELS
+from sim.palette import OTHER_COLOUR, PALETTE, PEER_COLOUR, ROLE_COLOURS, ROLE_LABELS
 from sim.summary import mean_ci
 
 DOMESTIC_COLOUR = "#DDDDDD"
@@ -292,11 +292,16 @@ def figure_network(agents: pd.DataFrame, edges: pd.DataFrame, scenario: str, rep
     final = int(nodes["step"].max())
     nodes = nodes[nodes["step"] == final]
     year = int(nodes["year"].iloc[0])
-    links = edges[(edges["replication"] == replication) & (edges["step"] == final)]
+    links = edges[(edges["replication"] == replication) & (edges["step"] == final) & (edges["weight"] > 0)]
+    kinds = links["kind"] if "kind" in links else pd.Series("commercial", index=links.index)
     graph = nx.DiGraph()
     for row in nodes.itertuples():
         graph.add_node(row.iso3, role=row.role, capability=row.capability)
-    graph.add_weighted_edges_from(links[["provider", "receiver", "weight"]].itertuples(index=False))
+    commercial = links[kinds == "commercial"]
+    graph.add_weighted_edges_from(commercial[["provider", "receiver", "weight"]].itertuples(index=False))
+    peers = nx.Graph()
+    peers.add_nodes_from(graph.nodes)
+    peers.add_edges_from(links.loc[kinds != "commercial", ["provider", "receiver"]].itertuples(index=False))
     initial = agents[(agents["replication"] == replication) & (agents["step"] == 0)]
     positions = shell_layout(initial)
     initial_receivers = set(initial.loc[initial["role"] == "second_wave", "iso3"])
@@ -309,6 +314,7 @@ def figure_network(agents: pd.DataFrame, edges: pd.DataFrame, scenario: str, rep
     nx.draw_networkx_edges(graph, positions, ax=ax, width=widths, edge_color="#555555", alpha=0.45,
                            arrows=True, arrowstyle="-|>", arrowsize=8, node_size=sizes,
                            connectionstyle="arc3,rad=0.08")
+    nx.draw_networkx_edges(peers, positions, ax=ax, width=1.2, edge_color=PEER_COLOUR, alpha=0.6, style="--")
     nx.draw_networkx_nodes(graph, positions, ax=ax, node_size=sizes, linewidths=0.6, edgecolors="white",
                            node_color=[ROLE_COLOURS.get(graph.nodes[n]["role"], OTHER_COLOUR)
                                        for n in graph.nodes])
@@ -321,15 +327,18 @@ def figure_network(agents: pd.DataFrame, edges: pd.DataFrame, scenario: str, rep
     ax.set_aspect("equal")
     handles = [Patch(color=colour, label=ROLE_LABELS[role]) for role, colour in ROLE_COLOURS.items()]
     handles.append(Line2D([], [], color="#555555", linewidth=3.4,
-                          label="Partnership (width = portfolio weight)"))
+                          label="Commercial partnership (width = buyer's portfolio weight)"))
+    handles.append(Line2D([], [], color=PEER_COLOUR, linewidth=1.2, linestyle="--",
+                          label="Science exchange or joint programme (signed)"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize=8.5)
     note = (f"Colour: role in {year}; rings: role at the start.\n"
             "Node area grows with capability (knowledge-stock units).\n"
-            "Arrows point from provider to second-wave receiver.")
+            "Arrows point from seller to second-wave buyer.")
     ax.text(1.0, 0.0, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="#444444")
     figure.suptitle(f"Partnership network in {year}", fontsize=13, fontweight="bold")
     ax.set_title(f"Scenario '{scenario}': replication {replication} of "
-                 f"{agents['replication'].nunique()}, {graph.number_of_edges()} partnerships",
+                 f"{agents['replication'].nunique()}, {graph.number_of_edges()} commercial and "
+                 f"{peers.number_of_edges()} actor partnerships",
                  fontsize=9.5, color="#444444")
     return figure
 

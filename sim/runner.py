@@ -12,12 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim import formation
 from sim.model import QuantumWorld
 from sim.results import agent_frame, model_frame
 from sim.scenario import Scenario
 
-EDGE_COLUMNS: tuple[str, ...] = ("step", "year", "provider", "receiver", "weight")
-"""Columns of the partnership records (before ``replication`` and ``seed``)."""
+EDGE_COLUMNS: tuple[str, ...] = ("step", "year", "provider", "receiver", "kind", "status", "weight")
+"""Columns of the partnership records (before ``replication`` and ``seed``): for a commercial
+partnership the seller and the second-wave buyer, for a science exchange or joint programme the
+two actors (in data order); ``kind``, ``status`` (talks or signed) and ``weight`` as in
+:meth:`sim.model.QuantumWorld.partnerships`."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class ReplicationData:
     Attributes:
         model: Model-level outcomes, one row per step (0 = construction).
         agents: Per-country records, one row per step and country (None if not collected).
-        edges: Partnerships, one row per step, provider and receiver, with the portfolio ``weight``.
+        edges: Partnerships of every kind and stage, one row per step and pair (:data:`EDGE_COLUMNS`).
     """
 
     model: pd.DataFrame
@@ -84,13 +88,15 @@ def run_replication(
 
 
 def _edges(model: QuantumWorld) -> pd.DataFrame:
-    """The current partnerships (non-zero portfolio weights) as rows of :data:`EDGE_COLUMNS`."""
-    providers, choosers, weights = model.partnership_matrix()
-    rows, cols = weights.nonzero()
+    """Every current partnership (both stages, every kind) as rows of :data:`EDGE_COLUMNS`."""
+    records = model.partnerships()
+    count = len(records["a"])
     return pd.DataFrame({
-        "step": np.full(len(rows), model.steps, dtype="int64"),
-        "year": np.full(len(rows), model.year, dtype="int64"),
-        "provider": model.iso3[providers[cols]].astype(str),
-        "receiver": model.iso3[choosers[rows]].astype(str),
-        "weight": weights[rows, cols].astype("float64"),
+        "step": np.full(count, model.steps, dtype="int64"),
+        "year": np.full(count, model.year, dtype="int64"),
+        "provider": model.iso3[records["a"]].astype(str),
+        "receiver": model.iso3[records["b"]].astype(str),
+        "kind": np.asarray(formation.KINDS, dtype=object)[records["kind"]].astype(str),
+        "status": np.asarray(formation.STAGES, dtype=object)[records["stage"]].astype(str),
+        "weight": records["weight"].astype("float64"),
     })

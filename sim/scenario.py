@@ -12,7 +12,7 @@ code) with these keys::
     replications = 10
 
     [params]                        # any numeric QuantumWorld parameter
-    cost_weight = 2.0
+    dependence_weight = 2.0
 
     [countries.VNM]                 # overrides of country attributes, by ISO3 code
     dependence_aversion = 3.0
@@ -412,7 +412,7 @@ def _parse_set(text: str) -> tuple[str, Any]:
     key = key.strip()
     if not sep or not key:
         raise ScenarioError(
-            f"--set {text!r}: expected key=value (e.g. params.cost_weight=2.5), found no '=' or no key"
+            f"--set {text!r}: expected key=value (e.g. params.dependence_weight=2.5), found no '=' or no key"
         )
     try:
         value = tomllib.loads(f"value = {value_text.strip()}")["value"]

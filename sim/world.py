@@ -38,6 +38,9 @@ class WorldArrays:
         alliance: Whether actor a and country i are allied, shape (a, n).
         controls: Export-control stringency of actor a toward country i, shape (a, n).
         sanctions: Sanctions severity imposed by actor a on country i, shape (a, n).
+        stage: Initial stage of the partnership of actor a and country i (``sim.formation``
+            codes), shape (a, n), int8.
+        kind: Kind of that partnership (index into ``sim.formation.KINDS``), shape (a, n), int8.
     """
 
     base_year: int
@@ -57,6 +60,8 @@ class WorldArrays:
     alliance: np.ndarray
     controls: np.ndarray
     sanctions: np.ndarray
+    stage: np.ndarray
+    kind: np.ndarray
 
     @property
     def n(self) -> int:
@@ -93,6 +98,8 @@ def from_data(data: WorldData) -> WorldArrays:
         alliance=np.array(data.alliance[actors], dtype=bool),
         controls=np.array(data.controls[actors], dtype=float),
         sanctions=np.array(data.sanctions[actors], dtype=float),
+        stage=np.array(data.stage[actors], dtype=np.int8),
+        kind=np.array(data.kind[actors], dtype=np.int8),
     )
 
 
@@ -110,7 +117,8 @@ def synthetic(base: WorldArrays, n_countries: int, rng: np.random.Generator) -> 
     drawn uniformly from the data's second-wave countries, whose budget and
     price are multiplied by ``exp(N(0, 0.5^2))``, whose alignment is moved by
     ``N(0, 0.15^2)`` (clipped to [-1, 1]), and whose ties, alliances, controls
-    and sanctions toward the actors are the template's. The number of actors
+    and sanctions toward the actors, and its initial partnerships with them, are the
+    template's. The number of actors
     stays fixed, so cost per step grows linearly in ``n_countries``.
 
     Args:
@@ -167,4 +175,6 @@ def synthetic(base: WorldArrays, n_countries: int, rng: np.random.Generator) -> 
         alliance=base.alliance[:, rows].copy(),
         controls=base.controls[:, rows].copy(),
         sanctions=base.sanctions[:, rows].copy(),
+        stage=base.stage[:, rows].copy(),
+        kind=base.kind[:, rows].copy(),
     )

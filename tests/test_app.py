@@ -104,12 +104,12 @@ def test_moving_a_slider_rebuilds_the_model_at_the_base_year(page):
     base_year = int(text(page, "qgeo-year"))
     click(page, "qgeo-step-button")
     assert int(text(page, "qgeo-year")) == base_year + 1
-    slider(page, "cost_weight").v_model = 5.0  # dragging: nothing is rebuilt until release
+    slider(page, "alignment_weight").v_model = 5.0  # dragging: nothing is rebuilt until release
     assert int(text(page, "qgeo-year")) == base_year + 1
-    move(page, "cost_weight", 3.7)
+    move(page, "alignment_weight", 3.7)
     assert int(text(page, "qgeo-year")) == base_year
-    assert float(text(page, "qgeo-readout-cost_weight")) == pytest.approx(3.7)
-    assert slider(page, "cost_weight").v_model == pytest.approx(3.7)
+    assert float(text(page, "qgeo-readout-alignment_weight")) == pytest.approx(3.7)
+    assert slider(page, "alignment_weight").v_model == pytest.approx(3.7)
 
 
 def test_leader_stringency_slider_replaces_the_data_value(page):
@@ -267,7 +267,7 @@ def test_unknown_names_are_refused_with_the_nearest_name():
         Explorer("export_control")
     explorer = Explorer("baseline")
     with pytest.raises(ExplorerError, match="not a page parameter"):
-        explorer.set_param("alignment_weight", 1.0)
+        explorer.set_param("trust_gain", 1.0)
     with pytest.raises(ExplorerError, match="did you mean 'VNM'"):
         explorer.set_focus("VMN")
 
@@ -300,8 +300,13 @@ def test_network_option_colours_by_role_and_sizes_by_capability():
     by_capability = sorted(series["data"], key=lambda n: n["value"])
     sizes = [n["symbolSize"] for n in by_capability]
     assert sizes == sorted(sizes)
-    graph_edges = {(a, b): w for a, b, w in snap.edges}
-    assert {(link["source"], link["target"]) for link in series["links"]} == set(graph_edges)
+    graph_edges = {(a, b): w for a, b, w, kind in snap.edges if kind == "commercial"}
+    peer_edges = {(a, b) for a, b, _, kind in snap.edges if kind != "commercial"}
+    assert peer_edges, "the baseline has signed science exchanges among actors"
+    assert {(link["source"], link["target"]) for link in series["links"]} == set(graph_edges) | peer_edges
+    dashed = {(link["source"], link["target"]) for link in series["links"]
+              if link["lineStyle"].get("type") == "dashed"}
+    assert dashed == peer_edges
     widths = {(link["source"], link["target"]): link["lineStyle"]["width"] for link in series["links"]}
     untouched = [(k, w) for k, w in graph_edges.items() if "VNM" not in k]
     ranked = sorted(untouched, key=lambda kw: kw[1])

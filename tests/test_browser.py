@@ -123,9 +123,9 @@ def test_explorer_in_chromium(server, tmp_path):
             expect(page.locator(".qgeo-step")).to_have_text(f"step 1 of {load_scenario('baseline').steps}")
 
             # Moving a slider rebuilds the model with the new value, back at the base year
-            readout = page.locator(".qgeo-readout-cost_weight")
+            readout = page.locator(".qgeo-readout-alignment_weight")
             before = float(readout.inner_text())
-            thumb = page.locator(".qgeo-slider-cost_weight [role=slider]")
+            thumb = page.locator(".qgeo-slider-alignment_weight [role=slider]")
             thumb.focus()
             for _ in range(3):
                 thumb.press("ArrowRight")

@@ -70,20 +70,20 @@ def test_version_through_the_console_script():
 # ----------------------------------------------------------------------------- run
 def test_run_writes_a_complete_run_directory(tmp_path, capsys):
     out = tmp_path / "run"
-    printed = run_ok(["run", "baseline", *SMALL, "--set", "params.cost_weight=2.5", "--out", str(out)],
+    printed = run_ok(["run", "baseline", *SMALL, "--set", "params.dependence_weight=2.5", "--out", str(out)],
                      capsys)
     assert "3 replications" in printed
 
     manifest = json.loads((out / "manifest.json").read_text())
-    scenario = load_scenario("baseline", ["params.cost_weight=2.5", "steps=4", "replications=3"])
+    scenario = load_scenario("baseline", ["params.dependence_weight=2.5", "steps=4", "replications=3"])
     assert manifest["digest"] == scenario.digest()
     assert [r["seed"] for r in manifest["replications"]] == scenario.replication_seeds()
-    assert manifest["scenario"]["params"] == {"cost_weight": 2.5}
-    assert manifest["parameters"]["cost_weight"] == 2.5 and manifest["parameters"]["steps"] == 4
+    assert manifest["scenario"]["params"] == {"dependence_weight": 2.5}
+    assert manifest["parameters"]["dependence_weight"] == 2.5 and manifest["parameters"]["steps"] == 4
     assert {"qgeo", "mesa", "numpy", "pandas", "pyarrow"} <= set(manifest["versions"])
     assert manifest["started"] <= manifest["finished"]
     assert manifest["command"][:3] == ["qgeo", "run", "baseline"]
-    assert "params.cost_weight=2.5" in manifest["command"]
+    assert "params.dependence_weight=2.5" in manifest["command"]
 
     data = read_run(out, 3)
     model, agents = data["model"], data["agents"]
@@ -170,11 +170,11 @@ def test_existing_directory_needs_resume_and_the_same_scenario(tmp_path, capsys)
 def test_validate_good_and_bad_files(tmp_path, write_scenario, capsys):
     out = run_ok(["validate", *map(str, shipped_scenarios())], capsys)
     assert out.count("ok: ") == len(shipped_scenarios())
-    bad = write_scenario("[params]\nopeness_weight = 2.0\n", name="bad.toml")
+    bad = write_scenario("[params]\nalignmnt_weight = 2.0\n", name="bad.toml")
     code = main(["validate", str(shipped_scenarios()[0]), str(bad)])
     captured = capsys.readouterr()
     assert code == 2 and captured.out.count("ok: ") == 1
-    assert "bad.toml" in captured.err and "did you mean 'openness_weight'" in captured.err
+    assert "bad.toml" in captured.err and "did you mean 'alignment_weight'" in captured.err
     assert "Traceback" not in captured.err
 
 
@@ -185,14 +185,14 @@ def test_list_shows_every_shipped_scenario_with_its_question(capsys):
 
 
 def test_show_prints_the_resolved_scenario_as_loadable_toml(tmp_path, capsys):
-    out = run_ok(["show", "export_controls", "--set", "params.cost_weight=3.5", "--set",
+    out = run_ok(["show", "export_controls", "--set", "params.dependence_weight=3.5", "--set",
                   "events[1].stringency=0.6", "--replications", "4"], capsys)
     content = tomllib.loads(out)
     assert content["name"] == "export_controls" and content["replications"] == 4
-    assert content["params"]["cost_weight"] == 3.5 and content["events"][1]["stringency"] == 0.6
+    assert content["params"]["dependence_weight"] == 3.5 and content["events"][1]["stringency"] == 0.6
     path = tmp_path / "shown.toml"
     path.write_text(out)
-    expected = load_scenario("export_controls", ["params.cost_weight=3.5", "events[1].stringency=0.6"],
+    expected = load_scenario("export_controls", ["params.dependence_weight=3.5", "events[1].stringency=0.6"],
                              {"replications": 4})
     assert load_scenario(path).digest() == expected.digest()
     assert expected.digest() in out
@@ -214,7 +214,8 @@ def test_plot_redraws_identical_figures_from_saved_data(tmp_path, capsys):
 # ----------------------------------------------------------------------------- errors: exit 2, no traceback
 @pytest.mark.parametrize(("argv", "fragments"), [
     (["run", "baselin"], ["'baselin'", "did you mean 'baseline'"]),
-    (["run", "--set", "params.cost_wieght=2"], ["params.cost_wieght", "did you mean 'cost_weight'"]),
+    (["run", "--set", "params.dependence_wieght=2"],
+     ["params.dependence_wieght", "did you mean 'dependence_weight'"]),
     (["run", "--set", "steps"], ["expected key=value"]),
     (["run", "--replications", "0"], ["replications", "expected a value >= 1", "found 0"]),
     (["run", "--workers", "0", *SMALL], ["--workers", "found 0"]),

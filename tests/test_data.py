@@ -103,7 +103,10 @@ def test_model_md_facts_in_data(world):
     def value(code, attr):
         return getattr(world, attr)[world.index(code)]
 
-    assert value("RUS", "efficiency") == world.efficiency.max()
+    russia = world.provenance[(world.provenance.iso3 == "RUS") & (world.provenance.attribute == "efficiency")]
+    method = russia.method.iloc[0]
+    assert bool(russia.estimated.iloc[0]) and "0.29" in method and "1.6" in method
+    assert 0.29 <= value("RUS", "efficiency") <= 1.6
     assert value("IND", "disbursed_share") <= 0.4
     assert value("VNM", "dependence_aversion") > 1.0
     assert value("USA", "alignment") == -1.0 and value("CHN", "alignment") == 1.0
@@ -116,8 +119,14 @@ def test_model_md_facts_in_data(world):
     assert world.controls[usa, chn] == pytest.approx(0.6)
     assert world.controls[usa, world.index("GBR")] == 0.0
     assert world.alliance[usa, world.index("JPN")]
-    assert world.ties[rus, vnm] == pytest.approx(0.3)
-    assert world.ties[rus, world.index("EGY")] == pytest.approx(0.5)  # nuclear beats talks
+    assert world.ties[rus, vnm] == 0.0  # quantum talks live in agreements.csv, not in the trust ties
+    assert world.ties[rus, world.index("EGY")] == pytest.approx(0.5)
+    # Nuclear ties that are not Russian (MODEL.md, "Facts checked since the first model").
+    assert world.ties[world.index("KOR"), world.index("ARE")] == pytest.approx(0.5)
+    assert world.ties[chn, world.index("PAK")] == pytest.approx(0.5)
+    assert world.ties[chn, world.index("KAZ")] == pytest.approx(0.5)
+    # Hungary implements the EU's sanctions as a member; it imposes none of its own.
+    assert not world.sanctions[world.index("HUN")].any()
 
 
 def test_index_and_suggestion(world):
@@ -275,10 +284,10 @@ def test_unknown_kind_suggests_nearest(tmp_path):
 
 def test_misspelled_iso3_in_ties_suggests_the_right_one(tmp_path):
     data = _copy(tmp_path)
-    line = _edit(data, "ties.csv", {"b": "VNM"}, "b", "VNN")
+    line = _edit(data, "ties.csv", {"b": "EGY"}, "b", "EGT")
     err = _check(data, "ties.csv", line, "b")
-    assert "did you mean 'VNM'" in str(err)
-    assert err.suggestion == "VNM"
+    assert "did you mean 'EGY'" in str(err)
+    assert err.suggestion == "EGY"
 
 
 def test_unknown_iso3_in_attributes(tmp_path):
@@ -377,7 +386,7 @@ def test_wrong_unit(tmp_path):
 @pytest.mark.parametrize(
     ("file", "find", "column"),
     [
-        ("ties.csv", {"b": "VNM"}, "strength"),
+        ("ties.csv", {"b": "EGY"}, "strength"),
         ("sanctions.csv", {"target": "RUS"}, "severity"),
         ("controls.csv", {"actor": "USA"}, "stringency"),
     ],
@@ -428,14 +437,14 @@ def test_row_with_wrong_number_of_fields(tmp_path):
     data = _copy(tmp_path)
     path = data / "ties.csv"
     text = path.read_text(encoding="utf-8").splitlines()
-    text.append("USA,VNM,agreement,0.5,unquoted, comma,2024,basis")
+    text.append("USA,VNM,nuclear,0.5,unquoted, comma,2024,basis")
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     _check(data, "ties.csv", len(text), None)
 
 
 def test_tie_with_itself(tmp_path):
     data = _copy(tmp_path)
-    line = _edit(data, "ties.csv", {"a": "RUS", "b": "VNM"}, "b", "RUS")
+    line = _edit(data, "ties.csv", {"a": "RUS", "b": "EGY"}, "b", "RUS")
     _check(data, "ties.csv", line, "b")
 
 

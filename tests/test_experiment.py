@@ -307,12 +307,13 @@ def test_parameter_ranges_come_from_the_parameter_table(tmp_path):
 
 
 def test_fixed_values_apply_to_every_run_and_are_validated(tmp_path, capsys):
-    text = BASE.replace("steps = 4\n", 'steps = 4\nfixed = { "params.cost_weight" = 3.0, '
+    text = BASE.replace("steps = 4\n", 'steps = 4\nfixed = { "params.alignment_weight" = 3.0, '
                                        '"countries.VNM.dependence_aversion" = 2.5 }\n')
     experiment = load_experiment(write(tmp_path, text))
     scenario = base_scenario(experiment)
-    assert scenario.params["cost_weight"] == 3.0 and scenario.countries["VNM"]["dependence_aversion"] == 2.5
+    assert scenario.params["alignment_weight"] == 3.0
+    assert scenario.countries["VNM"]["dependence_aversion"] == 2.5
     assert scenario.steps == 4
-    bad = write(tmp_path, text.replace('"params.cost_weight"', '"params.cost_wieght"'), "bad.toml")
+    bad = write(tmp_path, text.replace('"params.alignment_weight"', '"params.alignment_wieght"'), "bad.toml")
     assert main(["experiment", str(bad)]) == 2
-    assert "fixed.params.cost_wieght" in capsys.readouterr().err
+    assert "fixed.params.alignment_wieght" in capsys.readouterr().err

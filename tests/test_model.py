@@ -69,15 +69,30 @@ def test_agent_frame_is_tidy_one_row_per_country_and_step():
     assert {"capability", "budget", "openness", "n_partners", "portfolio_hhi"} <= set(frame.columns)
 
 
-def test_partnership_graph_matches_portfolios():
-    model = run(steps=3, seed=5)
+def test_partnership_graph_holds_every_partnership_with_kind_status_and_weight():
+    model = run(steps=8, seed=5)
     graph = partnership_graph(model)
     assert graph.number_of_nodes() == len(model.countries)
-    assert graph.number_of_edges() == model.metrics["n_partnerships"]
-    for provider, receiver, weight in graph.edges(data="weight"):
+    kinds = {data["kind"] for _, _, data in graph.edges(data=True)}
+    assert {"science", "commercial"} <= kinds
+    assert {data["status"] for _, _, data in graph.edges(data=True)} == {"talks", "signed"}
+    used = [(a, b, w) for a, b, w in graph.edges(data="weight")
+            if graph.edges[a, b]["kind"] == "commercial" and w > 0]
+    assert len(used) == model.metrics["n_partnerships"]
+    for provider, receiver, weight in used:
         assert graph.nodes[provider]["role"] in ("leader", "provider")
         assert graph.nodes[receiver]["role"] == "second_wave"
         assert model.partners_of(receiver)[provider] == pytest.approx(weight)
+        assert graph.edges[provider, receiver]["status"] == "signed"
+    for a, b, data in graph.edges(data=True):
+        if data["kind"] != "commercial":
+            assert {graph.nodes[a]["role"], graph.nodes[b]["role"]} <= {"leader", "provider"}
+            assert model.peers_of(a)[b] == f"{data['kind']} {data['status']}"
+            assert data["weight"] == (1.0 if data["status"] == "signed" else 0.0)
+    edges = [d for *_, d in graph.edges(data=True) if d["status"] == "signed"]
+    kinds = ("science", "programme", "commercial")
+    signed = {kind: sum(1 for d in edges if d["kind"] == kind) for kind in kinds}
+    assert signed == {kind: model.metrics[f"n_signed_{kind}"] for kind in signed}
 
 
 def check_invariants(model: QuantumWorld) -> None:
@@ -105,12 +120,16 @@ def spec_range(name: str, high: float | None = None) -> st.SearchStrategy[float]
 
 random_parameters = st.fixed_dictionaries(
     {
-        "openness_weight": spec_range("openness_weight"),
-        "cost_weight": spec_range("cost_weight"),
         "dependence_weight": spec_range("dependence_weight"),
         "alignment_weight": spec_range("alignment_weight"),
         "choice_temperature": spec_range("choice_temperature"),
         "switching_cost": spec_range("switching_cost"),
+        "trust_gain": spec_range("trust_gain"),
+        "science_gain": spec_range("science_gain"),
+        "programme_share": spec_range("programme_share"),
+        "talks_rate": spec_range("talks_rate"),
+        "signing_rate": spec_range("signing_rate"),
+        "lapse_rate": spec_range("lapse_rate"),
         "max_partners": st.integers(1, 8),
         "min_tie_weight": spec_range("min_tie_weight"),
         "depreciation": spec_range("depreciation"),
@@ -151,8 +170,8 @@ def test_synthetic_world_is_reproducible_and_seed_dependent():
 
 
 def test_bad_parameter_is_a_clear_error():
-    with pytest.raises(ParameterError, match=r"'cost_weight' expected a value in \[0, 20\].*found -1"):
-        QuantumWorld(cost_weight=-1)
+    with pytest.raises(ParameterError, match=r"'dependence_weight' expected a value in \[0, 20\].*found -1"):
+        QuantumWorld(dependence_weight=-1)
     with pytest.raises(ParameterError, match="whole number"):
         QuantumWorld(max_partners=2.5)
 
@@ -278,19 +297,20 @@ def test_denied_countries_raise_their_own_investment():
 def test_runs_under_mesa_batch_run_with_seed_swept():
     results = mesa.batch_run(
         QuantumWorld,
-        parameters={"seed": [1, 2], "steps": 3, "cost_weight": [1.0, 3.0], "collect_agents": False},
+        parameters={"seed": [1, 2], "steps": 3, "dependence_weight": [1.0, 3.0], "collect_agents": False},
         iterations=1, max_steps=3, number_processes=1, data_collection_period=-1,
         display_progress=False,
     )
     frame = pd.DataFrame(results)
     assert len(frame) == 4
-    assert {"share_RUS", "hhi_second_wave", "seed", "cost_weight"} <= set(frame.columns)
+    assert {"share_RUS", "hhi_second_wave", "seed", "dependence_weight"} <= set(frame.columns)
     again = pd.DataFrame(mesa.batch_run(
-        QuantumWorld, parameters={"seed": [1], "steps": 3, "cost_weight": [1.0], "collect_agents": False},
+        QuantumWorld,
+        parameters={"seed": [1], "steps": 3, "dependence_weight": [1.0], "collect_agents": False},
         iterations=1, max_steps=3, number_processes=1, data_collection_period=-1,
         display_progress=False,
     ))
-    first = frame[(frame.seed == 1) & (frame.cost_weight == 1.0)]
+    first = frame[(frame.seed == 1) & (frame.dependence_weight == 1.0)]
     assert first["share_RUS"].iloc[0] == again["share_RUS"].iloc[0]
 
 

@@ -46,7 +46,11 @@ def test_edges_match_the_models_partnership_graph_at_the_end():
     while model.running:
         model.step()
     final = data.edges[data.edges["step"] == 5]
-    assert sorted(final[["provider", "receiver", "weight"]].itertuples(index=False, name=None)) == sorted(
-        partnership_graph(model).edges(data="weight"))
-    assert set(data.edges["step"]) <= set(range(6)) and (data.edges["replication"] == 2).all()
-    assert (data.edges["weight"] > 0).all()
+    columns = ["provider", "receiver", "kind", "status", "weight"]
+    graph = partnership_graph(model)
+    assert sorted(final[columns].itertuples(index=False, name=None)) == sorted(
+        (a, b, d["kind"], d["status"], d["weight"]) for a, b, d in graph.edges(data=True))
+    assert set(data.edges["step"]) == set(range(6)) and (data.edges["replication"] == 2).all()
+    assert set(data.edges["status"]) == {"talks", "signed"}
+    assert {"science", "commercial"} <= set(data.edges["kind"])
+    assert (data.edges.loc[data.edges["status"] == "talks", "weight"] == 0).all()

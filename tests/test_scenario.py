@@ -49,17 +49,17 @@ def test_every_shipped_scenario_loads_and_asks_a_question():
 
 def test_extends_merges_params_countries_and_appends_events(write_scenario):
     parent = write_scenario(
-        'name = "parent"\nsteps = 10\n[params]\ncost_weight = 3.0\nopenness_weight = 4.0\n'
+        'name = "parent"\nsteps = 10\n[params]\ndependence_weight = 3.0\nalignment_weight = 4.0\n'
         '[countries.VNM]\nbudget_usd = 2e7\n' + EXPORT_EVENT, name="parent.toml")
     child = write_scenario(
-        f'extends = "{parent.name}"\nname = "child"\n[params]\ncost_weight = 5.0\n'
+        f'extends = "{parent.name}"\nname = "child"\n[params]\ndependence_weight = 5.0\n'
         '[countries.VNM]\ndependence_aversion = 3.0\n'
         '[[events]]\nyear = 2030\nkind = "breakthrough"\nactors = ["RUS"]\ncapability_gain = 0.5\n',
         name="child.toml", extends=False)
     scenario = load_scenario(child)
     assert scenario.name == "child"
     assert scenario.steps == 10
-    assert scenario.params == {"cost_weight": 5.0, "openness_weight": 4.0}
+    assert scenario.params == {"dependence_weight": 5.0, "alignment_weight": 4.0}
     assert scenario.countries == {"VNM": {"budget_usd": 2e7, "dependence_aversion": 3.0}}
     assert [event["kind"] for event in scenario.events] == ["export_controls", "breakthrough"]
 
@@ -74,11 +74,11 @@ def test_sets_and_overrides_apply_in_order(write_scenario):
     path = write_scenario(EXPORT_EVENT)
     scenario = load_scenario(
         path,
-        ["params.cost_weight=4.5", "countries.EGY.openness=0.25", "events[0].stringency=0.3",
+        ["params.dependence_weight=4.5", "countries.EGY.openness=0.25", "events[0].stringency=0.3",
          'name="tight"', "steps=12", "replications=3"],
-        overrides={"params.cost_weight": 6.0, "seed": 7},
+        overrides={"params.dependence_weight": 6.0, "seed": 7},
     )
-    assert scenario.params["cost_weight"] == 6.0
+    assert scenario.params["dependence_weight"] == 6.0
     assert scenario.countries["EGY"] == {"openness": 0.25}
     assert scenario.events[0]["stringency"] == 0.3
     assert (scenario.name, scenario.steps, scenario.replications, scenario.seed) == ("tight", 12, 3, 7)
@@ -99,7 +99,7 @@ def test_model_kwargs_build_the_model_and_seeds_derive_from_root():
 def test_digest_is_stable_and_tracks_content(write_scenario):
     a = load_scenario("baseline")
     assert a.digest() == load_scenario(SCENARIO_DIR / "baseline.toml").digest()
-    assert a.digest() != load_scenario("baseline", ["params.cost_weight=2.75"]).digest()
+    assert a.digest() != load_scenario("baseline", ["params.dependence_weight=2.75"]).digest()
     assert a.digest() != load_scenario("baseline", ["seed=1"]).digest()
     round_trip = Scenario(**{**a.to_toml_dict(), "source": None})
     assert round_trip.digest() == a.digest()
@@ -125,22 +125,22 @@ def test_unknown_top_level_key_suggests_nearest(write_scenario):
 
 
 def test_misspelled_parameter_suggests_nearest(write_scenario):
-    message = error_of(write_scenario("[params]\ncost_wieght = 2.0\n"))
-    assert "test.toml" in message and "params.cost_wieght" in message
-    assert "expected a model parameter" in message and "did you mean 'cost_weight'" in message
+    message = error_of(write_scenario("[params]\ndependence_wieght = 2.0\n"))
+    assert "test.toml" in message and "params.dependence_wieght" in message
+    assert "expected a model parameter" in message and "did you mean 'dependence_weight'" in message
 
 
 def test_parameter_out_of_range(write_scenario):
-    high = PARAMETERS["cost_weight"].high
-    message = error_of(write_scenario(f"[params]\ncost_weight = {high * 10}\n"))
-    assert "test.toml" in message and "params.cost_weight" in message
+    high = PARAMETERS["dependence_weight"].high
+    message = error_of(write_scenario(f"[params]\ndependence_weight = {high * 10}\n"))
+    assert "test.toml" in message and "params.dependence_weight" in message
     assert f"{high:g}]" in message and f"found {high * 10}" in message
 
 
 @pytest.mark.parametrize(("body", "key_path", "expected", "found"), [
     ('seed = "abc"\n', "seed", "an integer", "'abc'"),
     ("replications = 2.5\n", "replications", "an integer", "2.5"),
-    ('[params]\ncost_weight = "high"\n', "params.cost_weight", "a number", "'high'"),
+    ('[params]\ndependence_weight = "high"\n', "params.dependence_weight", "a number", "'high'"),
     ("[countries.VNM]\nbudget_usd = true\n", "countries.VNM.budget_usd", "a number", "True"),
     ("params = 3\n", "params", "a table", "3"),
 ])
@@ -197,10 +197,10 @@ def test_event_value_out_of_range(write_scenario):
 
 
 @pytest.mark.parametrize(("sets", "fragment"), [
-    (["params.cost_weight"], "expected key=value"),
+    (["params.dependence_weight"], "expected key=value"),
     (["=3"], "expected key=value"),
     (["foo.bar=1"], "key 'foo.bar'"),
-    (["cost_weight=2"], "did you mean 'params.cost_weight'"),
+    (["dependence_weight=2"], "did you mean 'params.dependence_weight'"),
     (["events[3].stringency=0.5"], "events[3]: expected an index below 0"),
 ])
 def test_bad_set_syntax(sets, fragment):

@@ -15,7 +15,7 @@ EPILOG = """\
 examples:
   qgeo run                                   # the baseline, 10 replications, into runs/baseline-<time>
   qgeo run export_controls --replications 20 --workers 2 --out runs/controls
-  qgeo run scenarios/baseline.toml --set params.cost_weight=3 --set countries.VNM.budget_usd=5e7
+  qgeo run scenarios/baseline.toml --set params.dependence_weight=3 --set countries.VNM.budget_usd=5e7
   qgeo run export_controls --out runs/controls --resume   # continue an interrupted run
 """
 

@@ -11,7 +11,7 @@ from sim.scenario import display_path
 EPILOG = """\
 examples:
   qgeo show export_controls
-  qgeo show baseline --set params.cost_weight=3 --replications 20
+  qgeo show baseline --set params.dependence_weight=3 --replications 20
 """
 
 

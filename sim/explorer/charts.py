@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from sim.explorer.session import LAYOUT_ASPECT, CountryView, Snapshot
-from sim.palette import PALETTE, ROLE_COLOURS, ROLE_LABELS
+from sim.palette import PALETTE, PEER_COLOUR, ROLE_COLOURS, ROLE_LABELS
 
 MIN_NODE, MAX_NODE = 7.0, 40.0
 """Node diameters (px) of the smallest and largest capability at build time."""
@@ -114,7 +114,7 @@ def network_option(snapshot: Snapshot, selected: str | None = None) -> dict[str,
             "name": view.iso3,
             "x": x,
             "y": y,
-            "value": round(view.capability, 6),
+            "value": float(f"{view.capability:.6g}"),
             "symbolSize": node_size(view.capability, low, high),
             "category": roles.index(view.role),
             "label": {"position": label_position(x, y)},
@@ -128,9 +128,21 @@ def network_option(snapshot: Snapshot, selected: str | None = None) -> dict[str,
         nodes.append(node)
     role_of = {view.iso3: view.role for view in snapshot.countries}
     links = []
-    for source, target, weight in snapshot.edges:
+    for source, target, weight, kind in snapshot.edges:
         touches = selected in (source, target)
         faded = selected is not None and not touches
+        if kind != "commercial":
+            links.append({
+                "source": source,
+                "target": target,
+                "value": 1,
+                "symbol": ["none", "none"],
+                "lineStyle": {"width": 1.2 + (1.0 if touches else 0.0), "color": PEER_COLOUR,
+                              "type": "dashed",
+                              "opacity": 0.12 if faded else 0.55, "curveness": 0.2},
+                "tooltip": {"formatter": f"{source} – {target}: {kind} (signed)"},
+            })
+            continue
         links.append({
             "source": source,
             "target": target,
@@ -179,7 +191,7 @@ def _line(name: str, values: list[float], color: str, **style: Any) -> dict[str,
         "name": name,
         "type": "line",
         "showSymbol": False,
-        "data": [round(float(value), 6) for value in values],
+        "data": [float(f"{float(value):.6g}") for value in values],
         "itemStyle": {"color": color},
         "lineStyle": {"color": color, "width": 2, **style},
     }

@@ -58,9 +58,9 @@ class SliderRange:
 
 
 PAGE_PARAMETERS: dict[str, SliderRange] = {
-    "openness_weight": SliderRange(0.0, 10.0, 0.1),
-    "cost_weight": SliderRange(0.0, 10.0, 0.1),
     "dependence_weight": SliderRange(0.0, 10.0, 0.1),
+    "alignment_weight": SliderRange(0.0, 10.0, 0.1),
+    "science_gain": SliderRange(0.0, 0.5, 0.01),
     "choice_temperature": SliderRange(0.0, 2.0, 0.05),
     "switching_cost": SliderRange(0.0, 10.0, 0.1),
     "leader_stringency": SliderRange(0.0, 1.0, 0.05),
@@ -196,7 +196,9 @@ class Snapshot:
         actors: Leaders and providers of the data (who can impose controls and sanctions).
         leaders: Current leaders among ``actors``.
         countries: Every country, in data order.
-        edges: Partnerships as (provider, receiver, weight).
+        edges: Signed partnerships as (source, target, weight, kind): commercial ones from the seller
+            to the buyer with the buyer's portfolio weight (those with weight > 0), science exchanges
+            and joint programmes between actors with weight 1.
         positions: Node positions (fixed for a build).
         capability_range: Capability mapped to the smallest and largest node (fixed for a build).
         frame: ``model_frame`` of the run so far.
@@ -223,7 +225,7 @@ class Snapshot:
     actors: tuple[str, ...]
     leaders: tuple[str, ...]
     countries: tuple[CountryView, ...]
-    edges: tuple[tuple[str, str, float], ...]
+    edges: tuple[tuple[str, str, float, str], ...]
     positions: Mapping[str, tuple[float, float]]
     capability_range: tuple[float, float]
     frame: pd.DataFrame
@@ -569,7 +571,11 @@ class Explorer:
                 )
                 for agent in model.countries
             )
-            edges = tuple((str(a), str(b), float(w)) for a, b, w in graph.edges(data="weight"))
+            edges = tuple(
+                (str(a), str(b), float(data["weight"]), str(data["kind"]))
+                for a, b, data in graph.edges(data=True)
+                if data["status"] == "signed" and data["weight"] > 0
+            )
             return Snapshot(
                 scenario=self.settings.scenario,
                 description=scenario.description,
