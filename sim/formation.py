@@ -8,11 +8,13 @@ prefers the partnership to its outside option under Gumbel taste shocks of scale
 pair moves between stages at yearly rates driven by the joint consent
 ``pi_ab = P_a P_b`` and by frictions:
 
-* none -> talks with probability ``r_talk pi_ab``;
+* none -> talks with probability ``q_ab`` (:func:`talks_start`): each country opens about
+  ``r_talk`` new talks a year at most, spread over its candidates in proportion to ``pi_ab``;
 * talks -> signed with probability ``r_sign pi_ab (1 - f_ab)``, where the friction
   ``f_ab`` in [0, 1] stands for export licensing and sanctions on payments and
   components;
-* talks or signed -> none with probability ``r_lapse (1 - pi_ab)``.
+* talks -> none with probability ``r_lapse (1 - pi_ab)``;
+* signed -> none with probability ``r_end (1 - pi_ab)`` (agreements are stickier than talks).
 
 A talks pair that neither signs nor lapses stays in talks. All functions work on
 whole arrays of pairs.
@@ -53,15 +55,39 @@ def consent(value: np.ndarray, temperature: float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def talks_start(joint_consent: np.ndarray, talks_rate: float, stage: np.ndarray) -> np.ndarray:
+    """Probability that each pair not yet talking opens talks this year.
+
+    Each country has the attention for about ``r_talk`` new talks a year: it opens talks with
+    candidate ``b`` with probability ``r_talk pi_ab / max(1, sum_c pi_ac)`` over the candidates
+    ``c`` it is not yet talking to or partnered with. For a square (actor by actor) array
+    either side may open them, and the pair's probability is the mean of the two sides'.
+
+    Args:
+        joint_consent: ``pi_ab``, shape (r, m) or (n, n) symmetric.
+        talks_rate: ``r_talk`` in [0, 1].
+        stage: Current stages, same shape (only pairs at none are candidates).
+
+    Returns:
+        Probabilities in [0, 1], same shape.
+    """
+    candidate = np.where(stage == NONE, joint_consent, 0.0)
+    own = candidate / np.maximum(1.0, candidate.sum(axis=1, keepdims=True))
+    if candidate.shape[0] == candidate.shape[1] and np.array_equal(candidate, candidate.T):
+        own = (own + own.T) / 2.0
+    return talks_rate * own
+
+
 def advance(
     stage: np.ndarray,
     joint_consent: np.ndarray,
     friction: np.ndarray,
     uniform: np.ndarray,
     *,
-    talks_rate: float,
+    start: np.ndarray,
     signing_rate: float,
     lapse_rate: float,
+    termination_rate: float,
 ) -> np.ndarray:
     """Move every pair one year on between the stages none, talks and signed.
 
@@ -70,9 +96,10 @@ def advance(
         joint_consent: ``pi_ab`` in [0, 1], same shape.
         friction: ``f_ab`` in [0, 1], same shape.
         uniform: One uniform draw in [0, 1) per pair, same shape (from the model's generator).
-        talks_rate: ``r_talk`` in [0, 1].
+        start: Probability ``q_ab`` that a pair at none opens talks (:func:`talks_start`).
         signing_rate: ``r_sign`` in [0, 1].
-        lapse_rate: ``r_lapse`` in [0, 1].
+        lapse_rate: ``r_lapse`` in [0, 1], for talks.
+        termination_rate: ``r_end`` in [0, 1], for signed agreements.
 
     Returns:
         The new stages, int8.
@@ -80,11 +107,11 @@ def advance(
     lapse = lapse_rate * (1.0 - joint_consent)
     sign = signing_rate * joint_consent * (1.0 - friction)
     new = stage.copy()
-    new[(stage == NONE) & (uniform < talks_rate * joint_consent)] = TALKS
+    new[(stage == NONE) & (uniform < start)] = TALKS
     in_talks = stage == TALKS
     new[in_talks & (uniform < sign)] = SIGNED
     new[in_talks & (uniform >= 1.0 - lapse)] = NONE
-    new[(stage == SIGNED) & (uniform < lapse)] = NONE
+    new[(stage == SIGNED) & (uniform < termination_rate * (1.0 - joint_consent))] = NONE
     return new
 
 

@@ -95,11 +95,12 @@ class QuantumWorld(mesa.Model):
         choice_temperature: float = 0.3,
         switching_cost: float = 1.0,
         trust_gain: float = 0.5,
-        science_gain: float = 0.2,
+        science_gain: float = 0.4,
         programme_share: float = 0.1,
-        talks_rate: float = 0.3,
-        signing_rate: float = 0.6,
-        lapse_rate: float = 0.1,
+        talks_rate: float = 1.0,
+        signing_rate: float = 1.0,
+        lapse_rate: float = 0.3,
+        termination_rate: float = 0.05,
         build_threshold_usd: float = 5e7,
         partnership_overhead_usd: float = 5e5,
         max_partners: int = 4,
@@ -135,9 +136,11 @@ class QuantumWorld(mesa.Model):
             science_gain: Knowledge spillover of a science exchange per unit of ``sqrt(F_a F_b)``,
                 the geometric mean of both sides' yearly own output.
             programme_share: Share of spending each side puts into a joint programme.
-            talks_rate: Yearly rate at which a pair with full mutual consent enters talks.
+            talks_rate: New talks a country opens per year at most, spread over its candidates in
+                proportion to mutual consent.
             signing_rate: Yearly rate at which talks with full consent and no friction are signed.
-            lapse_rate: Yearly rate at which talks or agreements nobody wants lapse.
+            lapse_rate: Yearly rate at which talks nobody wants lapse.
+            termination_rate: Yearly rate at which signed agreements nobody wants end.
             build_threshold_usd: Critical scale (USD/yr) at which own R&D reaches half its full
                 productivity.
             partnership_overhead_usd: Spending (USD/yr) needed per partnership kept.
@@ -495,8 +498,7 @@ class QuantumWorld(mesa.Model):
         )
         self._home_value = home_values(self._home_yield[choosers])
         temperature = p["choice_temperature"]
-        reference = np.maximum(self._theta, self._home_value)
-        buyer = formation.consent(self._partner_value - reference[:, None], temperature)
+        buyer = formation.consent(self._partner_value - self._buyer_reference(), temperature)
         seller_value = np.log(price / PAIR_DTYPE(p["partnership_overhead_usd"]))
         seller_value -= PAIR_DTYPE(p["alignment_weight"]) * self._distance * (1.0 - self._trust)
         risk_of_selling = self._status[choosers][:, None] * self._exposure[providers][None, :]
@@ -507,6 +509,31 @@ class QuantumWorld(mesa.Model):
             self._seller_controls, np.zeros_like(self._seller_controls), self._status[choosers],
             self._status[providers], self._exposure[choosers], self._exposure[providers],
         ).astype(PAIR_DTYPE)
+
+    def _buyer_reference(self) -> np.ndarray:
+        """The value a partner must beat to interest each buyer, shape (r, m).
+
+        A partner interests a buyer if it would enter its portfolio: its value must exceed
+        the portfolio's marginal value ``theta_i`` and the value of building at home, and,
+        for a partner not yet signed, the value of the weakest of the buyer's signed
+        partners once it has as many as it can afford.
+        """
+        floor = np.maximum(self._theta, self._home_value)
+        signed = self.commercial_stage == formation.SIGNED
+        affordable = self._affordable()
+        ranked = -np.sort(-np.where(signed, self._partner_value, -np.inf), axis=1)
+        kth = ranked[np.arange(len(affordable)), np.minimum(affordable, ranked.shape[1]) - 1]
+        full = np.where(np.isfinite(kth), kth, -np.inf)
+        reference = np.broadcast_to(floor[:, None], signed.shape).copy()
+        np.maximum(reference, np.where(signed, -np.inf, full[:, None]), out=reference)
+        return reference
+
+    def _affordable(self) -> np.ndarray:
+        """How many commercial partners each buyer's spending can sustain, in [1, max_partners]."""
+        p = self.params
+        spend = self.spending[self._choosers]
+        most = min(p["max_partners"], len(self._providers))
+        return np.clip(np.floor(spend / p["partnership_overhead_usd"]), 1, most).astype(int)
 
     def _value_peers(self) -> None:
         """Values, consents and frictions of every pair of actors (leaders and providers of the data)."""
@@ -556,19 +583,23 @@ class QuantumWorld(mesa.Model):
     def _form_partnerships(self) -> None:
         """Every pair moves between none, talks and signed (see :mod:`sim.formation`)."""
         p = self.params
-        rates = {name: p[name] for name in ("talks_rate", "signing_rate", "lapse_rate")}
+        rates = {name: p[name] for name in ("signing_rate", "lapse_rate", "termination_rate")}
         n_actors = len(self.actors)
         if n_actors >= 2:
             upper = np.triu(np.ones((n_actors, n_actors), dtype=bool), 1)
             draws = np.zeros((n_actors, n_actors))
             draws[upper] = self.rng.random(int(upper.sum()))
-            new = formation.advance(self.peer_stage, self._peer_consent, self._peer_friction, draws, **rates)
+            start = formation.talks_start(self._peer_consent, p["talks_rate"], self.peer_stage)
+            new = formation.advance(self.peer_stage, self._peer_consent, self._peer_friction, draws,
+                                    start=start, **rates)
             new = np.where(upper, new, 0).astype(np.int8)
             self.peer_stage = (new + new.T).astype(np.int8)
         if len(self._choosers) and len(self._providers):
             draws = self.rng.random(self.commercial_stage.shape, dtype=PAIR_DTYPE)
+            start = formation.talks_start(self._commercial_consent, p["talks_rate"], self.commercial_stage)
             self.commercial_stage = formation.advance(
-                self.commercial_stage, self._commercial_consent, self._commercial_friction, draws, **rates
+                self.commercial_stage, self._commercial_consent, self._commercial_friction, draws,
+                start=start, **rates,
             )
 
     def _choose(self, switching_cost: float) -> None:
@@ -577,18 +608,14 @@ class QuantumWorld(mesa.Model):
         choosers, providers = self._choosers, self._providers
         if len(choosers) == 0 or len(providers) == 0:
             return
-        spend = self.spending[choosers]
         values = self._partner_value.copy()
         add_gumbel_noise(values, self.rng, p["choice_temperature"])
         home = self._home_value.copy()
         add_gumbel_noise(home, self.rng, p["choice_temperature"])
         concentration = p["dependence_weight"] * self.dependence_aversion[choosers]
-        affordable = np.clip(
-            np.floor(spend / p["partnership_overhead_usd"]), 1, min(p["max_partners"], len(providers))
-        ).astype(int)
         self.foreign, self.domestic, self._theta = choose_portfolios(
             values, home, self.foreign, self.domestic, concentration, switching_cost,
-            self.commercial_stage == formation.SIGNED, affordable, p["min_tie_weight"],
+            self.commercial_stage == formation.SIGNED, self._affordable(), p["min_tie_weight"],
         )
 
     def _peer_shares(self) -> tuple[np.ndarray, np.ndarray]:

@@ -53,12 +53,15 @@ PARAMETERS: dict[str, ParamSpec] = {
                               "of both sides' yearly own output"),
     "programme_share": ParamSpec("share of spending", 0.0, 0.5,
                                  "share of its spending each side puts into a joint programme"),
-    "talks_rate": ParamSpec("per year", 0.0, 1.0,
-                            "rate at which a pair that both sides want enters talks"),
+    "talks_rate": ParamSpec("talks per country per year", 0.0, 1.0,
+                            "new talks a country opens a year at most, spread over its candidates in "
+                            "proportion to mutual consent"),
     "signing_rate": ParamSpec("per year", 0.0, 1.0,
                               "rate at which talks that both sides want, without friction, are signed"),
     "lapse_rate": ParamSpec("per year", 0.0, 1.0,
-                            "rate at which talks or agreements that neither side wants lapse"),
+                            "rate at which talks that neither side wants lapse"),
+    "termination_rate": ParamSpec("per year", 0.0, 1.0,
+                                  "rate at which signed agreements that neither side wants end"),
     "build_threshold_usd": ParamSpec("USD per year", 1e5, 1e11,
                                      "critical scale: spending at which own R&D reaches half its "
                                      "full productivity"),

@@ -7,6 +7,8 @@ null at ``ALPHA``. Runs are short (2025-2040) so the module stays fast.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -55,40 +57,49 @@ def test_pattern1_funding_is_heavy_tailed_top_three_hold_over_half():
 
 
 # 2 ------------------------------------------------------------------------
+WORLD_2019 = Path(__file__).resolve().parents[1] / "scenarios" / "data_2019"
 TIGHTEN = [
-    {"year": 2027, "kind": "export_controls", "actors": ["USA"], "stringency": 0.9},
-    {"year": 2027, "kind": "export_controls", "actors": ["CHN"], "stringency": 0.8},
+    {"year": 2021, "kind": "export_controls", "actors": ["USA"], "stringency": 0.9},
+    {"year": 2021, "kind": "export_controls", "actors": ["CHN"], "stringency": 0.8},
 ]
 
 
-def open_provider_share(model: QuantumWorld, first: int) -> float:
-    """Combined share of providers that impose no export controls in the data."""
+def run_2019(seed: int, **kwargs) -> QuantumWorld:
+    """Run the 2019 world (plus ``kwargs``) from 2019 to 2035."""
+    model = QuantumWorld(seed=seed, steps=16, data=WORLD_2019, collect_agents=False, **kwargs)
+    while model.running:
+        model.step()
+    return model
+
+
+def open_provider_share(model: QuantumWorld, first: int, last: int) -> float:
+    """Combined share of providers that impose no export controls at the start."""
     frame = model_frame(model)
     columns = [
         f"share_{model.iso3[i]}" for row, i in enumerate(model.actors)
         if model.role[i] == "provider" and not np.any(model.controls[row] > 0)
     ]
-    rows = frame["year"].between(first, END)
+    rows = frame["year"].between(first, last)
     return float(frame.loc[rows, columns].sum(axis=1).mean())
 
 
 def test_pattern2_tighter_leader_controls_shift_weight_to_open_providers():
-    """Leaders that start open tighten export controls in 2027 (USA 0.9, CHN 0.8 on their control scope).
+    """The 2019 world, with or without the leaders tightening export controls in 2021 (USA 0.9, CHN 0.8).
 
-    Both arms start with ``leader_stringency = 0`` (the leaders' controls as before the
-    2024 US rule; in the 2025 data the leaders are already closed to most second-wave
-    countries and hold almost no second-wave weight to lose). Over 2028-2040, the
+    The 2019 world is the one where the leaders still sell to second-wave countries (in
+    the 2025 data the US 2024 rule already closes them to most of the second wave, and
+    the leaders hold almost no second-wave weight left to lose). Over 2022-2035, the
     leaders' share of second-wave partnership weight falls and the share of providers
-    without export controls (RUS, IND, SGP, ...) rises. Tests: one-sided Mann-Whitney,
-    open vs tightened, 20 seeds each.
+    without export controls rises. Tests: one-sided Mann-Whitney, without vs with the
+    tightening, 20 seeds each.
     """
-    base = [run(seed, leader_stringency=0.0) for seed in SEEDS]
-    tight = [run(seed, leader_stringency=0.0, events=TIGHTEN) for seed in SEEDS]
-    leaders_base = [window_mean(m, "share_leaders", 2028) for m in base]
-    leaders_tight = [window_mean(m, "share_leaders", 2028) for m in tight]
+    base = [run_2019(seed) for seed in SEEDS]
+    tight = [run_2019(seed, events=TIGHTEN) for seed in SEEDS]
+    leaders_base = [window_mean(m, "share_leaders", 2022, 2035) for m in base]
+    leaders_tight = [window_mean(m, "share_leaders", 2022, 2035) for m in tight]
     assert greater(leaders_base, leaders_tight) < ALPHA
-    open_base = [open_provider_share(m, 2028) for m in base]
-    open_tight = [open_provider_share(m, 2028) for m in tight]
+    open_base = [open_provider_share(m, 2022, 2035) for m in base]
+    open_tight = [open_provider_share(m, 2022, 2035) for m in tight]
     assert greater(open_tight, open_base) < ALPHA
 
 
