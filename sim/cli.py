@@ -17,7 +17,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from sim.errors import UserError
 
-COMMAND_MODULES: tuple[str, ...] = ("run", "validate", "list", "show", "plot", "experiment", "analyze", "ui")
+COMMAND_MODULES: tuple[str, ...] = (
+    "run", "validate", "list", "show", "plot", "hindcast", "experiment", "analyze", "ui",
+)
 """Modules of sim.commands, in the order their commands are listed in --help."""
 
 

@@ -737,6 +737,21 @@ def _load_world_file(data_dir: Path) -> tuple[int, str, Path | None]:
     return base_year, description, agreements
 
 
+def agreements_path(data_dir: str | Path | None = None) -> Path | None:
+    """The observed-agreements file of a data directory (``world.toml``'s ``agreements``).
+
+    Args:
+        data_dir: The data directory; the shipped :data:`DEFAULT_DATA_DIR` when None.
+
+    Returns:
+        Its path, or None when the directory has none.
+
+    Raises:
+        DataError: A bad ``world.toml``.
+    """
+    return _load_world_file(DEFAULT_DATA_DIR if data_dir is None else Path(data_dir))[2]
+
+
 def _initial_partnerships(
     agreements: pd.DataFrame, known: Mapping[str, int], roles: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -94,6 +94,28 @@ def roc_auc(scores: ArrayLike, labels: ArrayLike) -> float:
     return float(_auc_rows(np.concatenate([x[y], x[~y]])[None, :], n_pos)[0])
 
 
+def roc_curve(scores: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the ROC curve, one per distinct score (tied scores move together).
+
+    Args:
+        scores: Higher means more likely positive.
+        labels: 1 for positives, 0 for negatives, same length.
+
+    Returns:
+        ``(false_positive_rate, true_positive_rate)``, each starting at 0 and ending at 1;
+        the trapezoid area under them equals :func:`roc_auc`.
+    """
+    y = _labels(labels)
+    x = _scores(scores, y.size)
+    order = np.argsort(-x, kind="stable")
+    x, y = x[order], y[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(x)), x.size - 1]
+    positives = np.cumsum(y)[last_of_tie]
+    negatives = last_of_tie + 1 - positives
+    n_pos, n_neg = max(int(y.sum()), 1), max(int((~y).sum()), 1)
+    return np.r_[0.0, negatives / n_neg], np.r_[0.0, positives / n_pos]
+
+
 def bootstrap_auc(
     scores: ArrayLike,
     labels: ArrayLike,

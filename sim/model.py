@@ -294,10 +294,17 @@ class QuantumWorld(mesa.Model):
         self._provider_only = np.flatnonzero(self._is_provider)
         self._provider_bloc_onehot = np.eye(len(BLOCS), dtype=PAIR_DTYPE)[self._bloc_code[self._providers]]
         self._provider_rows = self._actor_row[self._providers]
+        self._provider_column = np.full(len(self.actors), -1)
+        self._provider_column[self._provider_rows[self._provider_rows >= 0]] = np.flatnonzero(
+            self._provider_rows >= 0)
+        self._same_bloc_pair = (self._bloc_code[self._choosers][:, None]
+                                == self._bloc_code[self._providers][None, :])
         self._distance = (np.abs(
             self.alignment[self._choosers][:, None] - self.alignment[self._providers][None, :]
         ) / 2.0).astype(PAIR_DTYPE)
         self._trust = self._pair(self.ties)
+        alignment_weight = PAIR_DTYPE(self.params["alignment_weight"])
+        self._seller_alignment = alignment_weight * self._distance * (1.0 - self._trust)
         self._refresh_pairs()
 
     def _refresh_pairs(self) -> None:
@@ -305,7 +312,9 @@ class QuantumWorld(mesa.Model):
 
         The open share of each seller's technology toward each buyer, ``1 - max(C_ji, Sigma_ji)``,
         each buyer-seller pair's secondary-sanctions exposure ``E_i sigma_j``, and the
-        sanctions and controls among actors.
+        sanctions and controls among actors. The parts that only sanctions move (the
+        payments friction and the sellers' risk of selling) are kept until the next full
+        refresh; controls alone are refreshed row by row (:meth:`_refresh_controls`).
         """
         self._closed = np.maximum(self.controls, self.sanctions)
         self._open_pair = 1.0 - self._pair(self._closed)
@@ -315,6 +324,27 @@ class QuantumWorld(mesa.Model):
                                * self._status[self._providers].astype(PAIR_DTYPE)[None, :])
         self._seller_sanctions = self._pair(self.sanctions)
         self._seller_controls = self._pair(self.controls)
+        choosers, providers = self._choosers, self._providers
+        no_controls = np.zeros_like(self._seller_controls)
+        # formation.friction is max(controls, payments); payments (>= 0) move only with sanctions.
+        self._payment_friction = formation.friction(
+            no_controls, no_controls, self._status[choosers], self._status[providers],
+            self._exposure[choosers], self._exposure[providers],
+        ).astype(PAIR_DTYPE)
+        risk_of_selling = self._status[choosers][:, None] * self._exposure[providers][None, :]
+        self._selling_risk = (self.params["dependence_weight"] * risk_of_selling).astype(PAIR_DTYPE)
+
+    def _refresh_controls(self, row: int) -> None:
+        """What :meth:`_refresh_pairs` recomputes after actor ``row``'s controls (only) changed.
+
+        Args:
+            row: Row of the actor in the actor-by-country matrices.
+        """
+        self._closed[row] = np.maximum(self.controls[row], self.sanctions[row])
+        column = self._provider_column[row]
+        if column >= 0:
+            self._open_pair[:, column] = 1.0 - self._closed[row, self._choosers].astype(PAIR_DTYPE)
+            self._seller_controls[:, column] = self.controls[row, self._choosers]
 
     def _pair(self, actor_matrix: np.ndarray) -> np.ndarray:
         """Chooser-by-provider view of an actor-by-country matrix (0 for promoted providers).
@@ -433,7 +463,7 @@ class QuantumWorld(mesa.Model):
             self.controls[row] = dynamics.tighten_controls(
                 self.controls[row], self.control_scope[row], gain, self.params["control_response"]
             )
-        self._refresh_pairs()
+            self._refresh_controls(row)
 
     def denial(self) -> np.ndarray:
         """Share of actors' capability closed to each country by controls or sanctions, shape (n,)."""
@@ -500,15 +530,13 @@ class QuantumWorld(mesa.Model):
         temperature = p["choice_temperature"]
         buyer = formation.consent(self._partner_value - self._buyer_reference(), temperature)
         seller_value = np.log(price / PAIR_DTYPE(p["partnership_overhead_usd"]))
-        seller_value -= PAIR_DTYPE(p["alignment_weight"]) * self._distance * (1.0 - self._trust)
-        risk_of_selling = self._status[choosers][:, None] * self._exposure[providers][None, :]
-        seller_value -= (p["dependence_weight"] * risk_of_selling).astype(PAIR_DTYPE)
+        seller_value -= self._seller_alignment  # alignment_weight x distance x (1 - trust)
+        seller_value -= self._selling_risk  # dependence_weight x status_i x exposure_j
         seller = formation.consent(seller_value, temperature) * (1.0 - self._seller_sanctions)
         self._commercial_consent = (buyer * seller).astype(PAIR_DTYPE)
-        self._commercial_friction = formation.friction(
-            self._seller_controls, np.zeros_like(self._seller_controls), self._status[choosers],
-            self._status[providers], self._exposure[choosers], self._exposure[providers],
-        ).astype(PAIR_DTYPE)
+        # formation.friction(controls, 0, status and exposure of both sides): the payments part
+        # is kept by _refresh_pairs.
+        self._commercial_friction = np.maximum(self._seller_controls, self._payment_friction)
 
     def _buyer_reference(self) -> np.ndarray:
         """The value a partner must beat to interest each buyer, shape (r, m).

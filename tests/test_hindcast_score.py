@@ -179,3 +179,15 @@ def test_baseline_alignment() -> None:
 def test_malformed_pairs_are_rejected(pair: str) -> None:
     with pytest.raises(ValueError, match="sorted"):
         baseline_alignment([pair], {"CHN": 0.0, "RUS": 1.0, "USA": -1.0})
+
+
+def test_roc_curve_area_equals_the_auc_and_runs_from_0_to_1():
+    from sim.hindcast_score import roc_curve
+
+    rng = np.random.default_rng(11)
+    scores = np.round(rng.normal(size=300), 1)  # many ties
+    labels = (rng.random(300) < 0.3).astype(int)
+    fpr, tpr = roc_curve(scores, labels)
+    assert fpr[0] == tpr[0] == 0.0 and fpr[-1] == tpr[-1] == 1.0
+    assert np.all(np.diff(fpr) >= 0) and np.all(np.diff(tpr) >= 0)
+    assert np.trapezoid(tpr, fpr) == pytest.approx(roc_auc(scores, labels), abs=1e-12)
