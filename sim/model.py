@@ -323,6 +323,7 @@ class QuantumWorld(mesa.Model):
         self._exposure_pair = (self._exposure[self._choosers].astype(PAIR_DTYPE)[:, None]
                                * self._status[self._providers].astype(PAIR_DTYPE)[None, :])
         self._seller_sanctions = self._pair(self.sanctions)
+        self._seller_open = 1.0 - self._seller_sanctions
         self._seller_controls = self._pair(self.controls)
         choosers, providers = self._choosers, self._providers
         no_controls = np.zeros_like(self._seller_controls)
@@ -528,12 +529,16 @@ class QuantumWorld(mesa.Model):
         )
         self._home_value = home_values(self._home_yield[choosers])
         temperature = p["choice_temperature"]
-        buyer = formation.consent(self._partner_value - self._buyer_reference(), temperature)
-        seller_value = np.log(price / PAIR_DTYPE(p["partnership_overhead_usd"]))
+        reference = self._buyer_reference()
+        buyer = formation.consent(np.subtract(self._partner_value, reference, out=reference), temperature)
+        seller_value = np.divide(price, PAIR_DTYPE(p["partnership_overhead_usd"]))
+        np.log(seller_value, out=seller_value)
         seller_value -= self._seller_alignment  # alignment_weight x distance x (1 - trust)
         seller_value -= self._selling_risk  # dependence_weight x status_i x exposure_j
-        seller = formation.consent(seller_value, temperature) * (1.0 - self._seller_sanctions)
-        self._commercial_consent = (buyer * seller).astype(PAIR_DTYPE)
+        seller = formation.consent(seller_value, temperature)
+        seller *= self._seller_open  # 1 - the seller's sanctions on the buyer
+        buyer *= seller
+        self._commercial_consent = buyer.astype(PAIR_DTYPE, copy=False)
         # formation.friction(controls, 0, status and exposure of both sides): the payments part
         # is kept by _refresh_pairs.
         self._commercial_friction = np.maximum(self._seller_controls, self._payment_friction)
@@ -549,12 +554,10 @@ class QuantumWorld(mesa.Model):
         floor = np.maximum(self._theta, self._home_value)
         signed = self.commercial_stage == formation.SIGNED
         affordable = self._affordable()
-        ranked = -np.sort(-np.where(signed, self._partner_value, -np.inf), axis=1)
-        kth = ranked[np.arange(len(affordable)), np.minimum(affordable, ranked.shape[1]) - 1]
+        ranked = np.sort(np.where(signed, self._partner_value, -np.inf), axis=1)  # float32, increasing
+        kth = ranked[np.arange(len(affordable)), ranked.shape[1] - np.minimum(affordable, ranked.shape[1])]
         full = np.where(np.isfinite(kth), kth, -np.inf)
-        reference = np.broadcast_to(floor[:, None], signed.shape).copy()
-        np.maximum(reference, np.where(signed, -np.inf, full[:, None]), out=reference)
-        return reference
+        return np.where(signed, floor[:, None], np.maximum(floor, full)[:, None])
 
     def _affordable(self) -> np.ndarray:
         """How many commercial partners each buyer's spending can sustain, in [1, max_partners]."""
@@ -670,7 +673,8 @@ class QuantumWorld(mesa.Model):
             spend = self.spending[choosers]
             transfer = (self.foreign * self._yield).astype(np.float64) @ np.ones(len(providers))
             gained[choosers] += transfer * spend / yields.USD_PER_UNIT
-            paid = (self.foreign * self._cost).astype(np.float64) * spend[:, None]
+            paid = (self.foreign * self._cost).astype(np.float64)
+            paid *= spend[:, None]
             self._revenue = np.zeros(n)
             self._revenue[providers] = paid.sum(axis=0)
         home_dollars = self.spending * home_share + self._revenue
@@ -732,14 +736,14 @@ class QuantumWorld(mesa.Model):
         self._share_before = self.share
         self.share = np.zeros(n)
         self.share[self._providers] = provider_shares(foreign)
-        tied = (foreign > 0).astype(PAIR_DTYPE)
-        partners = (tied @ np.ones(tied.shape[1], dtype=PAIR_DTYPE)).astype(int)
+        tied = foreign > 0
+        partners = np.count_nonzero(tied, axis=1)
         hhi = portfolio_hhi(foreign, 1.0 - self.domestic.astype(np.float64), partners)
         self.portfolio_hhi = np.zeros(n)
         self.portfolio_hhi[self._choosers] = hhi
         self.n_partners = np.zeros(n, dtype=int)
         self.n_partners[self._choosers] = partners
-        self.n_partners[self._providers] = (np.ones(tied.shape[0], dtype=PAIR_DTYPE) @ tied).astype(int)
+        self.n_partners[self._providers] = np.count_nonzero(tied, axis=0)
         peer_signed = self.peer_stage == formation.SIGNED
         self.n_peers = np.zeros(n, dtype=int)
         self.n_peers[self.actors] = peer_signed.sum(axis=1)
@@ -774,6 +778,8 @@ class QuantumWorld(mesa.Model):
                     self.controls[self._actor_row[self._leaders]].max(axis=1).sum() / len(self._leaders)
                 ) if len(self._leaders) else 0.0,
                 "n_providers": len(self._providers),
+                "top3_budget_share": float(np.sort(self.budget)[-3:].sum() / self.budget.sum()),
+                "spending_total_usd": float(self.spending.sum()),
             }
         )
         metrics.update(self._partnership_counts())
@@ -787,18 +793,16 @@ class QuantumWorld(mesa.Model):
             peer = upper & (self.peer_stage == stage_code)
             counts[f"n_{stage}_science"] = int((peer & (self.peer_kind == SCIENCE)).sum())
             counts[f"n_{stage}_programme"] = int((peer & (self.peer_kind == PROGRAMME)).sum())
-            counts[f"n_{stage}_commercial"] = int((self.commercial_stage == stage_code).sum())
+            counts[f"n_{stage}_commercial"] = int(np.count_nonzero(self.commercial_stage == stage_code))
         peer_signed = self.peer_stage == formation.SIGNED
         leader_rows = self._actor_row[self._leaders]
         leader_rows = leader_rows[leader_rows >= 0]
         degree = peer_signed[leader_rows].sum(axis=1)
         counts["leader_degree_actors"] = float(degree.mean()) if len(leader_rows) else 0.0
         commercial_signed = self.commercial_stage == formation.SIGNED
-        bloc = self._bloc_code
-        same_commercial = bloc[self._choosers][:, None] == bloc[self._providers][None, :]
         within = int((upper & peer_signed & self._peer_bloc_same).sum())
-        within += int((commercial_signed & same_commercial).sum())
-        total = int((upper & peer_signed).sum()) + int(commercial_signed.sum())
+        within += int(np.count_nonzero(commercial_signed & self._same_bloc_pair))
+        total = int((upper & peer_signed).sum()) + int(np.count_nonzero(commercial_signed))
         counts["within_bloc_share"] = within / total if total else 0.0
         for code in ("RUS", "CHN"):
             column = np.flatnonzero(self.iso3[self._providers] == code)
@@ -861,6 +865,18 @@ class QuantumWorld(mesa.Model):
             Arrays aligned with :attr:`countries`, in the order of :data:`AGENT_REPORTERS`.
         """
         return [getattr(self, name) for name in AGENT_REPORTERS]
+
+    def portfolio_yields(self) -> tuple[np.ndarray, np.ndarray]:
+        """What a dollar of each second-wave country yields at home and in its chosen portfolio.
+
+        Returns:
+            ``(home, portfolio)``, shape (r,) each, in capability units per capability unit of
+            spending: ``h_i`` and ``w_i0 h_i + sum_j w_ij y_ij``, from the yields this year's
+            choice was made on (the same ones the capability update uses).
+        """
+        home = self._home_yield[self._choosers]
+        abroad = (self.foreign.astype(np.float64) * self._yield).sum(axis=1)
+        return home, self.domestic * home + abroad
 
     def partnership_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The current commercial portfolios as arrays.
