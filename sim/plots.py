@@ -11,6 +11,7 @@ processes. Colours are the Okabe-Ito palette, safe for colour-blind readers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -161,7 +162,7 @@ def provider_ranking(model_data: pd.DataFrame) -> list[str]:
     Returns:
         ISO3 codes, largest share first.
     """
-    columns = [c for c in model_data.columns if c.startswith("share_") and c != "share_leaders"]
+    columns = [c for c in model_data.columns if re.fullmatch(r"share_[A-Z]{3}", c)]  # not the group shares
     means = model_data.groupby("step")[columns].mean()
     last, overall, peak = means.iloc[-1], means.mean(), means.max()
     order = sorted(columns, key=lambda c: (-last[c], -overall[c], c))
@@ -191,8 +192,10 @@ def figure_provider_shares(model_data: pd.DataFrame, scenario: str) -> Figure:
         The figure.
     """
     figure, ax = new_figure()
-    plot_band(ax, model_data, "year", "share_leaders", label="Leaders (USA + CHN)", color="#000000",
-              scale=100, linestyle="--")
+    fixed = "share_USA_CHN" in model_data  # runs written before model v2 only have the current leaders
+    plot_band(ax, model_data, "year", "share_USA_CHN" if fixed else "share_leaders",
+              label="Leaders (USA + CHN)" if fixed else "Leaders", color="#000000", scale=100,
+              linestyle="--")
     for code, colour in provider_colours(provider_ranking(model_data)).items():
         plot_band(ax, model_data, "year", f"share_{code}", label=code, color=colour, scale=100)
     ax.set_xlabel("Year")
@@ -330,11 +333,11 @@ def figure_network(agents: pd.DataFrame, edges: pd.DataFrame, scenario: str, rep
                           label="Commercial partnership (width = buyer's portfolio weight)"))
     handles.append(Line2D([], [], color=PEER_COLOUR, linewidth=1.2, linestyle="--",
                           label="Science exchange or joint programme (signed)"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize=8.5)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(-0.02, 0.02), frameon=False, fontsize=8)
     note = (f"Colour: role in {year}; rings: role at the start.\n"
             "Node area grows with capability (knowledge-stock units).\n"
             "Arrows point from seller to second-wave buyer.")
-    ax.text(1.0, 0.0, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="#444444")
+    ax.text(1.02, 0.0, note, transform=ax.transAxes, ha="right", va="top", fontsize=7.5, color="#444444")
     figure.suptitle(f"Partnership network in {year}", fontsize=13, fontweight="bold")
     ax.set_title(f"Scenario '{scenario}': replication {replication} of "
                  f"{agents['replication'].nunique()}, {graph.number_of_edges()} commercial and "
