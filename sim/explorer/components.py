@@ -289,7 +289,8 @@ def NetworkView(snapshot: Snapshot, selected: str | None, on_select: Callable[[s
 
     with solara.Card("Partnership network", style=CARD_STYLE, classes=["qgeo-network"]):
         solara.Text(
-            "Arrows run from provider to receiver; width = share of the receiver's partnerships. "
+            "Arrows run from seller to second-wave buyer; width = share of the buyer's partnerships. "
+            "Dashed lines: signed science exchanges and joint programmes among leaders and providers. "
             "Node size = capability (log scale). US camp on the left, China/Russia camp on the right. "
             "Hover a country for details, click to select it.",
             style="font-size: 0.8rem; color: #555;",
@@ -484,12 +485,15 @@ def Explanation():
 **qgeo** is an agent-based model of international quantum-technology partnerships. Two leaders
 (the United States and China) hold most of the money and keep core technology closed; providers
 (the EU and its members, the UK, Japan, Korea, India, Russia and others) sell or share what they
-have; second-wave countries (Vietnam, Egypt, Brazil and others) have small budgets and each year
-choose a portfolio of partners, or build at home, by weighing a partner's **openness**, its
-**cost** relative to their own budget and the **dependence risk** it brings (a noisy logit choice,
-with inertia). Capability grows with disbursed spending and with what partners transfer;
-providers adapt openness and price to win partners, and leaders tighten controls when rivals gain.
-One step is one year.
+have; second-wave countries (Vietnam, Egypt, Brazil and others) have small budgets. **Every country
+chooses partners**: leaders and providers sign science exchanges and joint programmes with each
+other; second-wave countries buy from leaders and providers, splitting their effort between home and
+the partners they have signed with, by weighing a partner's **openness**, its **cost** relative to
+their own budget and the **dependence risk** it brings; sellers decide whom they accept. A partnership
+needs both sides' consent and passes through talks before it is signed. Every option is valued by
+what it adds to the chooser's own capability (a noisy logit choice, with inertia), so countries go
+abroad only where a dollar yields more there. Providers adapt openness and price to win partners, and
+leaders tighten controls when rivals gain. One step is one year.
 
 **Controls**
 
