@@ -59,7 +59,8 @@ def partner_values(
     Returns:
         ``V_ij``, shape (r, m), float32 (the last term only breaks exact ties).
     """
-    values = np.log(np.maximum(yields, YIELD_FLOOR)).astype(PAIR_DTYPE)
+    values = np.maximum(yields, YIELD_FLOOR)
+    values = np.log(values, out=values).astype(PAIR_DTYPE, copy=False)
     values -= (dependence_weight * aversion).astype(PAIR_DTYPE)[:, None] * risk
     values -= (TIE_BREAK * np.arange(yields.shape[1])).astype(PAIR_DTYPE)
     return values
@@ -143,10 +144,10 @@ def choose_portfolios(
     rows, m = values.shape
     linear = np.multiply(previous, PAIR_DTYPE(switching_cost))
     linear += values
-    linear[~available] = -np.inf
+    linear = np.where(available, linear, -np.inf)  # float32 (a Python scalar is weak)
     k = int(min(max(int(max_partners.max()), 1), m))
     count = np.minimum(max_partners, k)
-    best = -np.sort(-linear, axis=1)[:, :k]
+    best = np.sort(linear, axis=1)[:, ::-1][:, :k]
     cutoff = best[np.arange(rows), count - 1]
     best[np.arange(k)[None, :] >= count[:, None]] = -np.inf
     eligible = np.isfinite(linear) & (linear >= cutoff[:, None])
@@ -154,9 +155,10 @@ def choose_portfolios(
     home_curvature = switching_cost + CONCENTRATION_FLOOR
     abroad_curvature = concentration + switching_cost + CONCENTRATION_FLOOR
     theta = _threshold(best, home_linear, home_curvature, abroad_curvature)
-    weights = (linear - theta[:, None]) / abroad_curvature[:, None]
+    weights = np.subtract(linear, theta[:, None])
+    weights /= abroad_curvature[:, None]
     keep = eligible & (weights >= max(min_weight, np.finfo(PAIR_DTYPE).tiny))
-    weights = np.where(keep, np.minimum(weights, 1.0), 0.0)
+    weights = np.where(keep, np.minimum(weights, 1.0, out=weights), 0.0)
     total = weights @ np.ones(m)
     weights /= np.maximum(total, 1.0)[:, None]
     home = np.maximum(1.0 - np.minimum(total, 1.0), 0.0)
@@ -184,19 +186,24 @@ def _threshold(
         ``theta`` per row, float64.
     """
     rows, width = best.shape
-    candidates = np.empty((rows, width + 1))
-    candidates[:, 0] = home
-    candidates[:, 1:] = best
-    inverse = np.empty((rows, width + 1))
-    inverse[:, 0] = 1.0 / home_curvature
-    inverse[:, 1:] = (1.0 / abroad_curvature)[:, None]
-    order = np.argsort(-candidates, axis=1, kind="stable")
-    ordered = np.take_along_axis(candidates, order, axis=1)
-    inverse = np.take_along_axis(inverse, order, axis=1)
-    finite = np.isfinite(ordered)
-    inverse = np.where(finite, inverse, 0.0)
-    weighted = np.where(finite, ordered, 0.0) * inverse
-    theta_n = (np.cumsum(weighted, axis=1) - 1.0) / np.maximum(np.cumsum(inverse, axis=1), 1e-300)
-    active = finite & (ordered > theta_n)
-    n_active = np.maximum(np.count_nonzero(active, axis=1), 1)
-    return theta_n[np.arange(rows), n_active - 1]
+    # Candidates in decreasing order, one column at a time (K + 1 is small): home goes before
+    # the partners it does not fall below, the partners keep their order; running sums.
+    position = np.count_nonzero(best > home[:, None], axis=1)
+    inverse_home, inverse_abroad = 1.0 / home_curvature, 1.0 / abroad_curvature
+    theta_n = np.empty((rows, width + 1))
+    n_active = np.zeros(rows, dtype=np.intp)
+    for j in range(width + 1):
+        at = position == j
+        value = np.where(position > j, best[:, min(j, width - 1)], best[:, max(j - 1, 0)])
+        value = np.where(at, home, value)
+        finite = np.isfinite(value)
+        inverse = np.where(finite, np.where(at, inverse_home, inverse_abroad), 0.0)
+        weighted = np.where(finite, value, 0.0) * inverse
+        if j == 0:
+            sum_weighted, sum_inverse = weighted, inverse
+        else:
+            sum_weighted = sum_weighted + weighted
+            sum_inverse = sum_inverse + inverse
+        theta_n[:, j] = (sum_weighted - 1.0) / np.maximum(sum_inverse, 1e-300)
+        n_active += finite & (value > theta_n[:, j])
+    return theta_n[np.arange(rows), np.maximum(n_active, 1) - 1]

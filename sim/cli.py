@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -61,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments (default ``sys.argv[1:]``).
 
     Returns:
-        Exit code: 0 on success, 2 on a usage or input error, 130 when interrupted.
+        Exit code: 0 on success, 2 on a usage or input error (or when the output is closed
+        early), 130 when interrupted.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -72,6 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except UserError as error:
         print(f"qgeo {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `qgeo list | head -2`: the reader stopped early
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
+        print(f"qgeo {args.command}: error: the output was closed early (broken pipe)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"qgeo {args.command}: interrupted; finished results are kept "

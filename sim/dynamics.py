@@ -44,9 +44,10 @@ def denial(provider_capability: np.ndarray, closed: np.ndarray) -> np.ndarray:
 
 
 DENIAL_RESPONSE_SPEED = 1.0 / 3.0
-"""Share of the gap to the denial-driven budget target closed each year (a response over
-about three years, as after the 2018-2019 US controls on China and Russia's 2019-2022
-roadmap doubling)."""
+"""Share of the gap to the denial-driven budget target closed each year: a response over
+about three years (an estimate: China's programmes grew over the years after the 2018-2019 US
+controls, and Russia's state quantum money rose from RUB 13.3bn to 2024 in the 2019 roadmap to at
+least RUB 100bn to 2025 by 2022, a wider programme under sanctions; data README)."""
 
 
 def shock_budget(budget: np.ndarray, volatility: float, rng: np.random.Generator) -> np.ndarray:

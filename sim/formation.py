@@ -33,10 +33,13 @@ KINDS: tuple[str, ...] = ("science", "programme", "commercial")
 among actors, commercial purchase or transfer from an actor to a second-wave country."""
 KIND_DEPENDENCE: dict[str, float] = {"science": 0.25, "programme": 0.5, "commercial": 1.0}
 """Share of the full dependence risk each kind carries (estimates: exchange among peers
-leaves little leverage, a pooled programme some, a purchase from a stronger partner all)."""
+leaves little leverage, a pooled programme some, a purchase from a stronger partner all); it
+multiplies ``dependence_weight`` in the actors' and the buyers' values."""
 KIND_TIES: dict[str, float] = {"science": 1.0, "programme": 2.0, "commercial": 1.0}
 """Partnership overheads each kind costs per year, in units of ``partnership_overhead_usd``
-(estimate: a joint programme needs joint governance on top of the exchange)."""
+(estimate: a joint programme needs joint governance on top of the exchange); paid by both sides
+of a science exchange or programme and by the seller of a commercial partnership (the buyer pays
+the seller's price instead)."""
 
 
 def consent(value: np.ndarray, temperature: float) -> np.ndarray:
@@ -49,33 +52,43 @@ def consent(value: np.ndarray, temperature: float) -> np.ndarray:
     Returns:
         Probabilities in [0, 1], same shape as ``value``.
     """
+    value = np.asarray(value)
     if temperature <= 0.0:
         return (value > 0).astype(value.dtype)
-    z = np.clip(value / temperature, -60.0, 60.0)
-    return 1.0 / (1.0 + np.exp(-z))
+    # -clip(V / T, -60, 60) == clip(V / -T, -60, 60) exactly (rounding is symmetric in sign)
+    z = np.divide(value, -temperature, out=np.empty_like(value, dtype=np.result_type(value, temperature)))
+    np.clip(z, -60.0, 60.0, out=z)
+    np.exp(z, out=z)
+    z += 1.0
+    return np.divide(1.0, z, out=z)  # 1 / (1 + exp(-V / T)), in place
 
 
-def talks_start(joint_consent: np.ndarray, talks_rate: float, stage: np.ndarray) -> np.ndarray:
+def talks_start(
+    joint_consent: np.ndarray, talks_rate: float, stage: np.ndarray, *, symmetric: bool
+) -> np.ndarray:
     """Probability that each pair not yet talking opens talks this year.
 
     Each country has the attention for about ``r_talk`` new talks a year: it opens talks with
     candidate ``b`` with probability ``r_talk pi_ab / max(1, sum_c pi_ac)`` over the candidates
-    ``c`` it is not yet talking to or partnered with. For a square (actor by actor) array
-    either side may open them, and the pair's probability is the mean of the two sides'.
+    ``c`` it is not yet talking to or partnered with. For the symmetric actor-by-actor array
+    either side may open them, and the pair's probability is the mean of the two sides'; for the
+    buyer-by-seller array the buyer opens them.
 
     Args:
         joint_consent: ``pi_ab``, shape (r, m) or (n, n) symmetric.
         talks_rate: ``r_talk`` in [0, 1].
         stage: Current stages, same shape (only pairs at none are candidates).
+        symmetric: Whether the arrays are actor by actor (rows and columns are the same countries).
 
     Returns:
         Probabilities in [0, 1], same shape.
     """
-    candidate = np.where(stage == NONE, joint_consent, 0.0)
+    candidate = joint_consent * (stage == NONE)  # pi_ab >= 0: the same as np.where(..., pi_ab, 0.0)
     own = candidate / np.maximum(1.0, candidate.sum(axis=1, keepdims=True))
-    if candidate.shape[0] == candidate.shape[1] and np.array_equal(candidate, candidate.T):
+    if symmetric:
         own = (own + own.T) / 2.0
-    return talks_rate * own
+    own *= talks_rate
+    return own
 
 
 def advance(
@@ -104,14 +117,20 @@ def advance(
     Returns:
         The new stages, int8.
     """
-    lapse = lapse_rate * (1.0 - joint_consent)
+    against = 1.0 - joint_consent
+    lapse = lapse_rate * against
     sign = signing_rate * joint_consent * (1.0 - friction)
-    new = stage.copy()
-    new[(stage == NONE) & (uniform < start)] = TALKS
     in_talks = stage == TALKS
-    new[in_talks & (uniform < sign)] = SIGNED
-    new[in_talks & (uniform >= 1.0 - lapse)] = NONE
-    new[(stage == SIGNED) & (uniform < termination_rate * (1.0 - joint_consent))] = NONE
+    lapses = in_talks & (uniform >= 1.0 - lapse)  # a lapse wins over a signature drawn the same year
+    up = (stage == NONE) & (uniform < start)  # none -> talks
+    up |= in_talks & (uniform < sign) & ~lapses  # talks -> signed
+    ends = (stage == SIGNED) & (uniform < termination_rate * against)  # signed -> none
+    # Stage codes are 0, 1, 2: up is +1, a lapse -1 and an end -2.
+    new = stage.copy()
+    new += up
+    new -= lapses
+    new -= ends
+    new -= ends
     return new
 
 

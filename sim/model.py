@@ -258,6 +258,8 @@ class QuantumWorld(mesa.Model):
         self._peer_distance = np.abs(self.alignment[actors][:, None] - self.alignment[actors][None, :]) / 2.0
         self._peer_trust = self.ties[:, actors].copy()
         self._peer_bloc_same = self._bloc_code[actors][:, None] == self._bloc_code[actors][None, :]
+        self._peer_upper = np.triu(np.ones((len(actors), len(actors)), dtype=bool), 1)
+        self._n_peer_pairs = int(self._peer_upper.sum())
         self._revenue = np.zeros(world.n)
 
     def _init_partnerships(self, world: WorldArrays) -> None:
@@ -292,6 +294,7 @@ class QuantumWorld(mesa.Model):
         self._providers = np.flatnonzero(~self._is_chooser)
         self._leaders = np.flatnonzero(self._is_leader)
         self._provider_only = np.flatnonzero(self._is_provider)
+        self._promoted = np.setdiff1d(self._providers, self.actors)
         self._provider_bloc_onehot = np.eye(len(BLOCS), dtype=PAIR_DTYPE)[self._bloc_code[self._providers]]
         self._provider_rows = self._actor_row[self._providers]
         self._provider_column = np.full(len(self.actors), -1)
@@ -525,13 +528,15 @@ class QuantumWorld(mesa.Model):
         leverage = self.capability[providers] / self.capability[providers].sum()
         risk = dependence_risk(self._distance, self._exposure_pair, leverage)
         self._partner_value = partner_values(
-            self._yield, risk, self.dependence_aversion[choosers], p["dependence_weight"]
+            self._yield, risk, self.dependence_aversion[choosers],
+            p["dependence_weight"] * formation.KIND_DEPENDENCE["commercial"],
         )
         self._home_value = home_values(self._home_yield[choosers])
         temperature = p["choice_temperature"]
         reference = self._buyer_reference()
         buyer = formation.consent(np.subtract(self._partner_value, reference, out=reference), temperature)
-        seller_value = np.divide(price, PAIR_DTYPE(p["partnership_overhead_usd"]))
+        overhead = formation.KIND_TIES["commercial"] * p["partnership_overhead_usd"]
+        seller_value = np.divide(price, PAIR_DTYPE(overhead))  # the list price against the overhead paid
         np.log(seller_value, out=seller_value)
         seller_value -= self._seller_alignment  # alignment_weight x distance x (1 - trust)
         seller_value -= self._selling_risk  # dependence_weight x status_i x exposure_j
@@ -617,17 +622,19 @@ class QuantumWorld(mesa.Model):
         rates = {name: p[name] for name in ("signing_rate", "lapse_rate", "termination_rate")}
         n_actors = len(self.actors)
         if n_actors >= 2:
-            upper = np.triu(np.ones((n_actors, n_actors), dtype=bool), 1)
+            upper = self._peer_upper
             draws = np.zeros((n_actors, n_actors))
-            draws[upper] = self.rng.random(int(upper.sum()))
-            start = formation.talks_start(self._peer_consent, p["talks_rate"], self.peer_stage)
+            draws[upper] = self.rng.random(self._n_peer_pairs)
+            start = formation.talks_start(self._peer_consent, p["talks_rate"], self.peer_stage,
+                                          symmetric=True)
             new = formation.advance(self.peer_stage, self._peer_consent, self._peer_friction, draws,
                                     start=start, **rates)
             new = np.where(upper, new, 0).astype(np.int8)
             self.peer_stage = (new + new.T).astype(np.int8)
         if len(self._choosers) and len(self._providers):
             draws = self.rng.random(self.commercial_stage.shape, dtype=PAIR_DTYPE)
-            start = formation.talks_start(self._commercial_consent, p["talks_rate"], self.commercial_stage)
+            start = formation.talks_start(self._commercial_consent, p["talks_rate"], self.commercial_stage,
+                                          symmetric=False)
             self.commercial_stage = formation.advance(
                 self.commercial_stage, self._commercial_consent, self._commercial_friction, draws,
                 start=start, **rates,
@@ -675,8 +682,10 @@ class QuantumWorld(mesa.Model):
             gained[choosers] += transfer * spend / yields.USD_PER_UNIT
             paid = (self.foreign * self._cost).astype(np.float64)
             paid *= spend[:, None]
+            sold = np.count_nonzero(self.commercial_stage == formation.SIGNED, axis=0)
+            overhead = formation.KIND_TIES["commercial"] * p["partnership_overhead_usd"]
             self._revenue = np.zeros(n)
-            self._revenue[providers] = paid.sum(axis=0)
+            self._revenue[providers] = paid.sum(axis=0) - sold * overhead  # sales net of their overheads
         home_dollars = self.spending * home_share + self._revenue
         actors = self.actors
         if len(actors) >= 2:
@@ -736,14 +745,14 @@ class QuantumWorld(mesa.Model):
         self._share_before = self.share
         self.share = np.zeros(n)
         self.share[self._providers] = provider_shares(foreign)
-        tied = foreign > 0
-        partners = np.count_nonzero(tied, axis=1)
+        tied = (foreign > 0).astype(PAIR_DTYPE)
+        partners = (tied @ np.ones(tied.shape[1], dtype=PAIR_DTYPE)).astype(int)
         hhi = portfolio_hhi(foreign, 1.0 - self.domestic.astype(np.float64), partners)
         self.portfolio_hhi = np.zeros(n)
         self.portfolio_hhi[self._choosers] = hhi
         self.n_partners = np.zeros(n, dtype=int)
         self.n_partners[self._choosers] = partners
-        self.n_partners[self._providers] = np.count_nonzero(tied, axis=0)
+        self.n_partners[self._providers] = (np.ones(tied.shape[0], dtype=PAIR_DTYPE) @ tied).astype(int)
         peer_signed = self.peer_stage == formation.SIGNED
         self.n_peers = np.zeros(n, dtype=int)
         self.n_peers[self.actors] = peer_signed.sum(axis=1)
@@ -755,7 +764,7 @@ class QuantumWorld(mesa.Model):
 
         leaders, second = group_mean(self._leaders), group_mean(self._choosers)
         n_with_partners = int(np.count_nonzero(partners))
-        promoted = np.setdiff1d(self._providers, self.actors)
+        promoted = self._promoted
         metrics: dict[str, float] = {
             "year": self.year,
             "share_leaders": float(self.share[self._leaders].sum()),
@@ -787,7 +796,7 @@ class QuantumWorld(mesa.Model):
 
     def _partnership_counts(self) -> dict[str, float]:
         """Counts of partnerships by kind and stage, leaders' degree among actors, bloc-internal share."""
-        upper = np.triu(np.ones_like(self.peer_stage, dtype=bool), 1)
+        upper = self._peer_upper
         counts: dict[str, float] = {}
         for stage_code, stage in ((formation.TALKS, "talks"), (formation.SIGNED, "signed")):
             peer = upper & (self.peer_stage == stage_code)

@@ -77,7 +77,8 @@ def relative_cost(price: np.ndarray, spending: np.ndarray) -> np.ndarray:
     Returns:
         ``c_ij`` in (0, 1), shape (r, m).
     """
-    return price / (price + np.maximum(spending, 1.0)[:, None])
+    denominator = price + np.maximum(spending, 1.0)[:, None]
+    return np.divide(price, denominator, out=denominator)
 
 
 def commercial_yield(

@@ -269,3 +269,11 @@ def _read(descriptor: int) -> bytes:
         return os.read(descriptor, 4096)
     except OSError:  # the terminal closes when the process exits
         return b""
+
+
+def test_a_reader_that_stops_early_gets_a_clean_message_not_a_traceback():
+    process = subprocess.Popen([QGEO, "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # like `qgeo list | head -0`: nobody reads the output
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 2
+    assert "broken pipe" in err and "Traceback" not in err

@@ -53,11 +53,15 @@ def test_talks_start_spreads_each_countrys_attention_over_its_candidates():
     consent = np.array([[0.9, 0.9, 0.9, 0.0], [0.1, 0.2, 0.0, 0.0]])
     stage = np.zeros_like(consent, dtype=np.int8)
     stage[0, 2] = formation.SIGNED
-    start = formation.talks_start(consent, 0.5, stage)
+    start = formation.talks_start(consent, 0.5, stage, symmetric=False)
     assert start[0, 2] == 0.0  # already partnered
     assert start[0, :2].sum() == pytest.approx(0.5)  # at most talks_rate new talks a year
     assert start[1].sum() == pytest.approx(0.5 * 0.3)  # little interest: fewer
     assert np.all(start <= 0.5)
+    peers = np.array([[0.0, 0.9, 0.6], [0.9, 0.0, 0.0], [0.6, 0.0, 0.0]])
+    both = formation.talks_start(peers, 1.0, np.zeros((3, 3), np.int8), symmetric=True)
+    np.testing.assert_allclose(both, both.T)  # either side may open talks
+    assert both[0, 1] == pytest.approx((0.9 / 1.5 + 0.9) / 2)  # the first side's attention is spread
 
 
 def test_consent_is_the_logit_of_the_value_and_a_step_without_noise():

@@ -8,12 +8,15 @@ outcomes), so changing the code without the document fails here.
 from __future__ import annotations
 
 import ast
+import importlib
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from sim import QuantumWorld
+from sim import QuantumWorld, formation
+from sim.agreements import CALIBRATION_END, VALIDATION_YEARS
 from sim.data import ATTRIBUTES, FILES
 from sim.events import COMMON_FIELDS, EVENT_FIELDS
 from sim.model import AGENT_REPORTERS
@@ -41,6 +44,15 @@ DESIGN_CONCEPTS = (
 PARAMETER_HEADER = ("parameter", "symbol", "unit", "range", "default", "meaning", "basis")
 EVENT_HEADER = ("kind", "field", "required", "meaning", "unit", "range")
 OBSERVATION_HEADER = ("key", "definition")
+KIND_HEADER = ("kind", "between", "dependence share", "overhead units", "valued by")
+CONSTANT_HEADER = ("constant", "value", "meaning")
+CONSTANTS = (
+    "sim.yields.USD_PER_UNIT", "sim.yields.CAPABILITY_FLOOR", "sim.choice.YIELD_FLOOR",
+    "sim.choice.TIE_BREAK", "sim.choice.CONCENTRATION_FLOOR", "sim.model.PROGRAMME_CAP",
+    "sim.dynamics.DENIAL_RESPONSE_SPEED", "sim.world.SYNTHETIC_BUDGET_SPREAD",
+    "sim.world.SYNTHETIC_ALIGNMENT_SPREAD", "sim.data.BASE_YEAR", "sim.agreements.CALIBRATION_END",
+)
+"""Fixed constants of the code that the document's table of constants (section 7.17) must list."""
 
 
 @pytest.fixture(scope="module")
@@ -193,3 +205,32 @@ def test_patterns_reference_the_existing_pattern_tests(odd):
     cited = set(re.findall(r"`(test_pattern\w+)`", section(odd, "Purpose and patterns")))
     assert defined, "tests/test_patterns.py defines no tests"
     assert cited == defined, f"not cited: {sorted(defined - cited)}, no such test: {sorted(cited - defined)}"
+
+
+def test_kinds_table_matches_the_formation_constants(odd):
+    rows = table(section(odd, "Entities, state variables, and scales"), KIND_HEADER)
+    documented = {code_name(row[0]): row for row in rows}
+    assert len(documented) == len(rows), "a kind is listed twice"
+    assert set(documented) == set(formation.KINDS), f"kinds in the ODD: {sorted(documented)}"
+    for kind, row in documented.items():
+        assert float(row[2]) == pytest.approx(formation.KIND_DEPENDENCE[kind]), f"{kind}: dependence share"
+        assert float(row[3]) == pytest.approx(formation.KIND_TIES[kind]), f"{kind}: overhead units"
+
+
+def test_constants_table_matches_the_code(odd):
+    rows = table(section(odd, "Implementation notes"), CONSTANT_HEADER)
+    documented = {code_name(row[0]): row[1] for row in rows}
+    assert len(documented) == len(rows), "a constant is listed twice"
+    assert set(CONSTANTS) <= set(documented), f"missing: {sorted(set(CONSTANTS) - set(documented))}"
+    for name, cell in documented.items():
+        module, _, attribute = name.rpartition(".")
+        value = getattr(importlib.import_module(module), attribute)
+        assert float(Fraction(cell)) == pytest.approx(value, rel=1e-12), (
+            f"{name}: {cell} in the ODD, {value} in the code")
+
+
+def test_purpose_states_the_out_of_sample_split(odd):
+    purpose = section(odd, "Purpose and patterns")
+    window = f"{VALIDATION_YEARS.start}-{VALIDATION_YEARS.stop - 1}"
+    assert f"dated {CALIBRATION_END} or earlier" in purpose, "calibration window not stated"
+    assert f"dated {window}" in purpose, f"validation window {window} not stated"

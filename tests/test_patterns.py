@@ -2,7 +2,8 @@
 
 Every test names the settings it runs (events, overrides, parameters) and uses
 the fixed seed list ``SEEDS``; a claim holds when its one-sided test rejects the
-null at ``ALPHA``. Runs are short (2025-2040) so the module stays fast.
+null at ``ALPHA``. Runs are short (2025-2040; pattern 2 runs the 2019 world to 2035) so the
+module stays fast.
 """
 
 from __future__ import annotations
@@ -182,9 +183,10 @@ def vietnam_domestic_share(seed: int, budget: float) -> float:
 def test_pattern5_small_budgets_buy_large_budgets_build():
     """Vietnam's announced budget set to USD 2M, 20M, 200M, 2bn a year.
 
-    Below the build threshold (``build_threshold_usd``, USD 50M/yr of efficiency-weighted
-    spending) it imports through partners (domestic share under one half); above it,
-    it builds at home (over one half). Tests: one-sided Mann-Whitney, 2bn > 2M
+    Well below the critical scale (``build_threshold_usd``, USD 50M/yr, the spending at which
+    own R&D reaches half its full productivity) a dollar abroad yields more, and it imports
+    through partners (domestic share under one half); well above it, it builds at home (over
+    one half). Tests: one-sided Mann-Whitney, 2bn > 2M
     (20 seeds each); Spearman correlation of budget and domestic share > 0, one-sided;
     and medians on either side of one half.
     """
