@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import UserError
+from sim.errors import FileLocationError
 
 __all__ = [
     "AGREEMENT_KINDS",
@@ -69,45 +69,13 @@ _DIGITS = re.compile(r"[0-9]+")
 _MAX_SHOWN = 60
 
 
-class AgreementsError(UserError, ValueError):
-    """Bad agreements file.
+class AgreementsError(FileLocationError):
+    """Bad agreements file (the file is named by its path as given; ``line`` is ``row``)."""
 
-    The message names the file, the line in it (the header is line 1), the column, what was expected
-    and what was found, and the nearest valid name when a name looks misspelled.
-
-    Attributes:
-        file: The file's path as given.
-        line: Line number in the file (header = 1), or None when the problem is not on one line.
-        column: Column concerned, or None.
-        expected: What a valid value looks like.
-        found: What was found.
-        suggestion: Nearest valid name, or None.
-    """
-
-    def __init__(
-        self,
-        file: str,
-        line: int | None,
-        column: str | None,
-        expected: str,
-        found: str,
-        suggestion: str | None = None,
-    ) -> None:
-        self.file = file
-        self.line = line
-        self.column = column
-        self.expected = expected
-        self.found = found
-        self.suggestion = suggestion
-        where = file
-        if line is not None:
-            where += f", line {line}"
-        if column is not None:
-            where += f", column '{column}'"
-        message = f"{where}: expected {expected}, found {found}"
-        if suggestion is not None:
-            message += f" (did you mean '{suggestion}'?)"
-        super().__init__(message)
+    @property
+    def line(self) -> int | None:
+        """Line number in the file (header = 1), or None."""
+        return self.row
 
 
 def _shown(cell: str) -> str:

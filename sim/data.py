@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from sim.agreements import CALIBRATION_END, calibration_rows, load_agreements
-from sim.errors import UserError
+from sim.errors import FileLocationError
 from sim.formation import KINDS as PARTNERSHIP_KINDS
 from sim.formation import NONE, SIGNED, TALKS
 
@@ -133,48 +133,13 @@ _ISO3 = re.compile(r"[A-Z]{3}")
 _UNIT_RANGE = (0.0, 1.0, True, True)
 
 
-class DataError(UserError, ValueError):
-    """Bad baseline data.
+class DataError(FileLocationError):
+    """Bad world data (:class:`sim.errors.FileLocationError`).
 
-    The message names the file, the line in that file (the header is line 1),
-    the column, what was expected and what was found, and the nearest valid
-    name when a name looks misspelled.
-
-    Attributes:
-        file: File name (e.g. ``"ties.csv"``), or ``"overrides"`` for
-            :meth:`WorldData.with_overrides`.
-        row: Line number in the file (header = 1), or None when the problem is
-            not on one line (a missing file, a missing country-attribute pair).
-        column: Column concerned, or None.
-        expected: What a valid value looks like.
-        found: What was found.
-        suggestion: Nearest valid name, or None.
+    ``file`` is a file name (e.g. ``"ties.csv"``), or ``"overrides"`` for
+    :meth:`WorldData.with_overrides`; ``row`` is None when the problem is not on one
+    line (a missing file, a missing country-attribute pair).
     """
-
-    def __init__(
-        self,
-        file: str,
-        row: int | None,
-        column: str | None,
-        expected: str,
-        found: str,
-        suggestion: str | None = None,
-    ) -> None:
-        self.file = file
-        self.row = row
-        self.column = column
-        self.expected = expected
-        self.found = found
-        self.suggestion = suggestion
-        where = file
-        if row is not None:
-            where += f", line {row}"
-        if column is not None:
-            where += f", column '{column}'"
-        message = f"{where}: expected {expected}, found {found}"
-        if suggestion is not None:
-            message += f" (did you mean '{suggestion}'?)"
-        super().__init__(message)
 
 
 def _nearest(word: str, choices: Iterable[str]) -> str | None:

@@ -8,3 +8,43 @@ class UserError(Exception):
 
     The message says where, what was expected and what was found.
     """
+
+
+class FileLocationError(UserError, ValueError):
+    """A bad value at a place in a file: file, line, column, what was expected, what was found.
+
+    The message reads ``FILE, line N, column 'C': expected ..., found ... (did you mean 'X'?)``.
+
+    Attributes:
+        file: The file (name or path as given).
+        row: Line number in the file (header = 1), or None when the problem is not on one line.
+        column: Column concerned, or None.
+        expected: What a valid value looks like.
+        found: What was found.
+        suggestion: Nearest valid name, or None.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        row: int | None,
+        column: str | None,
+        expected: str,
+        found: str,
+        suggestion: str | None = None,
+    ) -> None:
+        self.file = file
+        self.row = row
+        self.column = column
+        self.expected = expected
+        self.found = found
+        self.suggestion = suggestion
+        where = file
+        if row is not None:
+            where += f", line {row}"
+        if column is not None:
+            where += f", column '{column}'"
+        message = f"{where}: expected {expected}, found {found}"
+        if suggestion is not None:
+            message += f" (did you mean '{suggestion}'?)"
+        super().__init__(message)
