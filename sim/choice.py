@@ -12,6 +12,10 @@ Rows are choosing countries, columns are candidate partners (leaders and
 providers); the home option is a separate column vector. Pair arrays are
 float32: the choice is noisy by design, and halving memory traffic halves the
 cost of a step.
+
+These whole-array functions are the specification of the choice: the model runs
+their row-by-row compiled form in :mod:`sim.kernels`, and ``tests/test_kernels.py``
+holds the two to the same results.
 """
 
 from __future__ import annotations

@@ -22,16 +22,9 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import dynamics, formation, yields
+from sim import dynamics, formation, kernels, yields
 from sim.agents import Country
-from sim.choice import (
-    PAIR_DTYPE,
-    add_gumbel_noise,
-    choose_portfolios,
-    dependence_risk,
-    home_values,
-    partner_values,
-)
+from sim.choice import PAIR_DTYPE, home_values
 from sim.collector import ArrayDataCollector
 from sim.data import DEFAULT_DATA_DIR, WorldData, load_world
 from sim.events import Event, EventError, parse_events
@@ -201,6 +194,7 @@ class QuantumWorld(mesa.Model):
         self._apply_events(self.year)
         self._value_options()
         self._choose(switching_cost=0.0)
+        self._sum_portfolios()
         self._update_metrics()
         self._share_before = self.share.copy()
         self.datacollector = ArrayDataCollector(
@@ -295,19 +289,23 @@ class QuantumWorld(mesa.Model):
         self._leaders = np.flatnonzero(self._is_leader)
         self._provider_only = np.flatnonzero(self._is_provider)
         self._promoted = np.setdiff1d(self._providers, self.actors)
-        self._provider_bloc_onehot = np.eye(len(BLOCS), dtype=PAIR_DTYPE)[self._bloc_code[self._providers]]
         self._provider_rows = self._actor_row[self._providers]
         self._provider_column = np.full(len(self.actors), -1)
         self._provider_column[self._provider_rows[self._provider_rows >= 0]] = np.flatnonzero(
             self._provider_rows >= 0)
         self._same_bloc_pair = (self._bloc_code[self._choosers][:, None]
                                 == self._bloc_code[self._providers][None, :])
-        self._distance = (np.abs(
+        # The buyer-by-seller arrays the valuation kernel reads, stacked; the attributes are views.
+        self._pair_block = np.zeros((len(kernels.PAIR_FIELDS), len(self._choosers), len(self._providers)),
+                                    dtype=PAIR_DTYPE)
+        for index, name in enumerate(kernels.PAIR_FIELDS):
+            setattr(self, f"_{name}_pair", self._pair_block[index])
+        self._distance_pair[...] = np.abs(
             self.alignment[self._choosers][:, None] - self.alignment[self._providers][None, :]
-        ) / 2.0).astype(PAIR_DTYPE)
-        self._trust = self._pair(self.ties)
+        ) / 2.0
+        self._trust_pair[...] = self._pair(self.ties)
         alignment_weight = PAIR_DTYPE(self.params["alignment_weight"])
-        self._seller_alignment = alignment_weight * self._distance * (1.0 - self._trust)
+        self._seller_alignment_pair[...] = alignment_weight * self._distance_pair * (1.0 - self._trust_pair)
         self._refresh_pairs()
 
     def _refresh_pairs(self) -> None:
@@ -320,23 +318,22 @@ class QuantumWorld(mesa.Model):
         refresh; controls alone are refreshed row by row (:meth:`_refresh_controls`).
         """
         self._closed = np.maximum(self.controls, self.sanctions)
-        self._open_pair = 1.0 - self._pair(self._closed)
+        self._open_pair[...] = 1.0 - self._pair(self._closed)
         self._status = self.sanction_status()
         self._exposure = self.sanction_exposure()
-        self._exposure_pair = (self._exposure[self._choosers].astype(PAIR_DTYPE)[:, None]
-                               * self._status[self._providers].astype(PAIR_DTYPE)[None, :])
-        self._seller_sanctions = self._pair(self.sanctions)
-        self._seller_open = 1.0 - self._seller_sanctions
-        self._seller_controls = self._pair(self.controls)
+        self._exposure_pair[...] = (self._exposure[self._choosers].astype(PAIR_DTYPE)[:, None]
+                                    * self._status[self._providers].astype(PAIR_DTYPE)[None, :])
+        self._seller_open_pair[...] = 1.0 - self._pair(self.sanctions)
+        self._seller_controls_pair[...] = self._pair(self.controls)
         choosers, providers = self._choosers, self._providers
-        no_controls = np.zeros_like(self._seller_controls)
+        no_controls = np.zeros_like(self._seller_controls_pair)
         # formation.friction is max(controls, payments); payments (>= 0) move only with sanctions.
-        self._payment_friction = formation.friction(
+        self._payment_friction_pair[...] = formation.friction(
             no_controls, no_controls, self._status[choosers], self._status[providers],
             self._exposure[choosers], self._exposure[providers],
-        ).astype(PAIR_DTYPE)
+        )
         risk_of_selling = self._status[choosers][:, None] * self._exposure[providers][None, :]
-        self._selling_risk = (self.params["dependence_weight"] * risk_of_selling).astype(PAIR_DTYPE)
+        self._selling_risk_pair[...] = self.params["dependence_weight"] * risk_of_selling
 
     def _refresh_controls(self, row: int) -> None:
         """What :meth:`_refresh_pairs` recomputes after actor ``row``'s controls (only) changed.
@@ -348,7 +345,7 @@ class QuantumWorld(mesa.Model):
         column = self._provider_column[row]
         if column >= 0:
             self._open_pair[:, column] = 1.0 - self._closed[row, self._choosers].astype(PAIR_DTYPE)
-            self._seller_controls[:, column] = self.controls[row, self._choosers]
+            self._seller_controls_pair[:, column] = self.controls[row, self._choosers]
 
     def _pair(self, actor_matrix: np.ndarray) -> np.ndarray:
         """Chooser-by-provider view of an actor-by-country matrix (0 for promoted providers).
@@ -386,6 +383,7 @@ class QuantumWorld(mesa.Model):
         self._value_options()
         self._form_partnerships()
         self._choose(switching_cost=p["switching_cost"])
+        self._sum_portfolios()
         self._grow_capability()
         self._promote()
         self._update_metrics()
@@ -509,60 +507,35 @@ class QuantumWorld(mesa.Model):
         self._value_peers()
 
     def _value_commercial(self) -> None:
-        """Values, consents and frictions of every buyer-seller pair."""
-        p = self.params
-        choosers, providers = self._choosers, self._providers
-        if len(choosers) == 0 or len(providers) == 0:
-            return
-        spend = self.spending[choosers]
-        price = self._exposure_pair * self.price[providers].astype(PAIR_DTYPE)
-        price += self.price[providers].astype(PAIR_DTYPE)
-        self._cost = yields.relative_cost(price, spend).astype(PAIR_DTYPE)
-        open_share = self._open_pair * self.openness[providers].astype(PAIR_DTYPE)
-        self._yield = yields.commercial_yield(
-            cost=self._cost, absorptive=self._absorptive[choosers], open_share=open_share,
-            partner_home_yield=self._home_yield[providers], buyer_capability=self.capability[choosers],
-            partner_capability=self.capability[providers], trust=self._trust,
-            transfer_gain=p["transfer_gain"], trust_gain=p["trust_gain"],
-        )
-        leverage = self.capability[providers] / self.capability[providers].sum()
-        risk = dependence_risk(self._distance, self._exposure_pair, leverage)
-        self._partner_value = partner_values(
-            self._yield, risk, self.dependence_aversion[choosers],
-            p["dependence_weight"] * formation.KIND_DEPENDENCE["commercial"],
-        )
-        self._home_value = home_values(self._home_yield[choosers])
-        temperature = p["choice_temperature"]
-        reference = self._buyer_reference()
-        buyer = formation.consent(np.subtract(self._partner_value, reference, out=reference), temperature)
-        overhead = formation.KIND_TIES["commercial"] * p["partnership_overhead_usd"]
-        seller_value = np.divide(price, PAIR_DTYPE(overhead))  # the list price against the overhead paid
-        np.log(seller_value, out=seller_value)
-        seller_value -= self._seller_alignment  # alignment_weight x distance x (1 - trust)
-        seller_value -= self._selling_risk  # dependence_weight x status_i x exposure_j
-        seller = formation.consent(seller_value, temperature)
-        seller *= self._seller_open  # 1 - the seller's sanctions on the buyer
-        buyer *= seller
-        self._commercial_consent = buyer.astype(PAIR_DTYPE, copy=False)
-        # formation.friction(controls, 0, status and exposure of both sides): the payments part
-        # is kept by _refresh_pairs.
-        self._commercial_friction = np.maximum(self._seller_controls, self._payment_friction)
-
-    def _buyer_reference(self) -> np.ndarray:
-        """The value a partner must beat to interest each buyer, shape (r, m).
+        """Values, consents and frictions of every buyer-seller pair (:func:`sim.kernels.value_pairs`).
 
         A partner interests a buyer if it would enter its portfolio: its value must exceed
         the portfolio's marginal value ``theta_i`` and the value of building at home, and,
         for a partner not yet signed, the value of the weakest of the buyer's signed
-        partners once it has as many as it can afford.
+        partners once it has as many as it can afford. Sellers value the list price over
+        their overhead, minus political distance and their secondary-sanctions risk.
         """
-        floor = np.maximum(self._theta, self._home_value)
-        signed = self.commercial_stage == formation.SIGNED
-        affordable = self._affordable()
-        ranked = np.sort(np.where(signed, self._partner_value, -np.inf), axis=1)  # float32, increasing
-        kth = ranked[np.arange(len(affordable)), ranked.shape[1] - np.minimum(affordable, ranked.shape[1])]
-        full = np.where(np.isfinite(kth), kth, -np.inf)
-        return np.where(signed, floor[:, None], np.maximum(floor, full)[:, None])
+        p = self.params
+        choosers, providers = self._choosers, self._providers
+        if len(choosers) == 0 or len(providers) == 0:
+            return
+        self._home_value = home_values(self._home_yield[choosers])
+        seller_capability = self.capability[providers]
+        risk_weight = (p["dependence_weight"] * formation.KIND_DEPENDENCE["commercial"]
+                       * self.dependence_aversion[choosers])
+        scalars = np.array([p["transfer_gain"], p["trust_gain"], p["choice_temperature"],
+                            formation.KIND_TIES["commercial"] * p["partnership_overhead_usd"]])
+        (self._cost, self._yield, self._partner_value, self._commercial_consent,
+         self._commercial_friction) = kernels.value_pairs(
+            self._pair_block, self.spending[choosers],
+            np.log(self.capability[choosers]).astype(PAIR_DTYPE), self._absorptive[choosers],
+            np.maximum(self._theta, self._home_value), self._affordable(),
+            risk_weight.astype(PAIR_DTYPE),
+            self.price[providers].astype(PAIR_DTYPE), self.openness[providers].astype(PAIR_DTYPE),
+            np.log(seller_capability).astype(PAIR_DTYPE), self._home_yield[providers],
+            (seller_capability / seller_capability.sum()).astype(PAIR_DTYPE),
+            self.commercial_stage, scalars,
+        )
 
     def _affordable(self) -> np.ndarray:
         """How many commercial partners each buyer's spending can sustain, in [1, max_partners]."""
@@ -633,11 +606,9 @@ class QuantumWorld(mesa.Model):
             self.peer_stage = (new + new.T).astype(np.int8)
         if len(self._choosers) and len(self._providers):
             draws = self.rng.random(self.commercial_stage.shape, dtype=PAIR_DTYPE)
-            start = formation.talks_start(self._commercial_consent, p["talks_rate"], self.commercial_stage,
-                                          symmetric=False)
-            self.commercial_stage = formation.advance(
+            self.commercial_stage = kernels.advance_pairs(
                 self.commercial_stage, self._commercial_consent, self._commercial_friction, draws,
-                start=start, **rates,
+                np.array([p["talks_rate"], *rates.values()]),
             )
 
     def _choose(self, switching_cost: float) -> None:
@@ -646,15 +617,27 @@ class QuantumWorld(mesa.Model):
         choosers, providers = self._choosers, self._providers
         if len(choosers) == 0 or len(providers) == 0:
             return
-        values = self._partner_value.copy()
-        add_gumbel_noise(values, self.rng, p["choice_temperature"])
-        home = self._home_value.copy()
-        add_gumbel_noise(home, self.rng, p["choice_temperature"])
+        temperature = p["choice_temperature"]
+        signed = self.commercial_stage == formation.SIGNED
+        draws = (self.rng.random(np.count_nonzero(signed) + len(choosers), dtype=PAIR_DTYPE)
+                 if temperature > 0.0 else np.empty(0, dtype=PAIR_DTYPE))
         concentration = p["dependence_weight"] * self.dependence_aversion[choosers]
-        self.foreign, self.domestic, self._theta = choose_portfolios(
-            values, home, self.foreign, self.domestic, concentration, switching_cost,
-            self.commercial_stage == formation.SIGNED, self._affordable(), p["min_tie_weight"],
+        self.foreign, self.domestic, self._theta = kernels.choose_rows(
+            self._partner_value, self._home_value, draws, temperature, self.foreign, self.domestic,
+            concentration, switching_cost, signed, self._affordable(), p["min_tie_weight"],
         )
+
+    def _sum_portfolios(self) -> None:
+        """The row and column sums of the buyer-by-seller block (:func:`sim.kernels.portfolio_sums`)."""
+        if len(self._choosers) and len(self._providers):
+            gain, cost = self._yield, self._cost
+        else:
+            gain = cost = np.zeros_like(self.foreign)
+        (self._transfer, self._partners, self._squares, self._by_bloc, self._paid, self._weight,
+         self._buyers, self._signed_per_seller, self._talks_per_seller, self._signed_same_bloc) = (
+            kernels.portfolio_sums(self.foreign, gain, cost, self.commercial_stage,
+                                   self.spending[self._choosers], self._same_bloc_pair,
+                                   self._bloc_code[self._providers], len(BLOCS)))
 
     def _peer_shares(self) -> tuple[np.ndarray, np.ndarray]:
         """Signed actor partnerships and each actor's programme share per programme."""
@@ -677,15 +660,11 @@ class QuantumWorld(mesa.Model):
         choosers, providers = self._choosers, self._providers
         if len(choosers) and len(providers):
             home_share[choosers] = self.domestic
-            spend = self.spending[choosers]
-            transfer = (self.foreign * self._yield).astype(np.float64) @ np.ones(len(providers))
-            gained[choosers] += transfer * spend / yields.USD_PER_UNIT
-            paid = (self.foreign * self._cost).astype(np.float64)
-            paid *= spend[:, None]
-            sold = np.count_nonzero(self.commercial_stage == formation.SIGNED, axis=0)
+            gained[choosers] += self._transfer * self.spending[choosers] / yields.USD_PER_UNIT
             overhead = formation.KIND_TIES["commercial"] * p["partnership_overhead_usd"]
             self._revenue = np.zeros(n)
-            self._revenue[providers] = paid.sum(axis=0) - sold * overhead  # sales net of their overheads
+            # sales net of the overheads of the signed partnerships
+            self._revenue[providers] = self._paid - self._signed_per_seller * overhead
         home_dollars = self.spending * home_share + self._revenue
         actors = self.actors
         if len(actors) >= 2:
@@ -736,23 +715,22 @@ class QuantumWorld(mesa.Model):
         self.domestic[rows] = old_domestic[still]
         self._theta = np.full(len(self._choosers), -np.inf, dtype=PAIR_DTYPE)
         self._theta[rows] = old_theta[still]
+        self._sum_portfolios()
 
     # ---------------------------------------------------------------- metrics
     def _update_metrics(self) -> None:
         """Compute this year's outcomes from the state arrays."""
         n = len(self.iso3)
-        foreign = self.foreign
         self._share_before = self.share
         self.share = np.zeros(n)
-        self.share[self._providers] = provider_shares(foreign)
-        tied = (foreign > 0).astype(PAIR_DTYPE)
-        partners = (tied @ np.ones(tied.shape[1], dtype=PAIR_DTYPE)).astype(int)
-        hhi = portfolio_hhi(foreign, 1.0 - self.domestic.astype(np.float64), partners)
+        self.share[self._providers] = provider_shares(self._weight)
+        partners = self._partners
+        hhi = portfolio_hhi(self._squares, 1.0 - self.domestic.astype(np.float64), partners)
         self.portfolio_hhi = np.zeros(n)
         self.portfolio_hhi[self._choosers] = hhi
         self.n_partners = np.zeros(n, dtype=int)
         self.n_partners[self._choosers] = partners
-        self.n_partners[self._providers] = (np.ones(tied.shape[0], dtype=PAIR_DTYPE) @ tied).astype(int)
+        self.n_partners[self._providers] = self._buyers
         peer_signed = self.peer_stage == formation.SIGNED
         self.n_peers = np.zeros(n, dtype=int)
         self.n_peers[self.actors] = peer_signed.sum(axis=1)
@@ -780,7 +758,7 @@ class QuantumWorld(mesa.Model):
                 "capability_second_wave": second,
                 "capability_gap": leaders / second if second > 0 else 0.0,
                 "n_partnerships": int(partners.sum()),
-                "bloc_modularity": bloc_modularity(foreign, self._provider_bloc_onehot),
+                "bloc_modularity": bloc_modularity(self._by_bloc),
                 "domestic_share_second_wave": float(self.domestic.sum(dtype=np.float64) / len(self.domestic))
                 if len(self._choosers) else 1.0,
                 "leader_stringency": float(
@@ -802,20 +780,19 @@ class QuantumWorld(mesa.Model):
             peer = upper & (self.peer_stage == stage_code)
             counts[f"n_{stage}_science"] = int((peer & (self.peer_kind == SCIENCE)).sum())
             counts[f"n_{stage}_programme"] = int((peer & (self.peer_kind == PROGRAMME)).sum())
-            counts[f"n_{stage}_commercial"] = int(np.count_nonzero(self.commercial_stage == stage_code))
+            per_seller = self._signed_per_seller if stage_code == formation.SIGNED else self._talks_per_seller
+            counts[f"n_{stage}_commercial"] = int(per_seller.sum())
         peer_signed = self.peer_stage == formation.SIGNED
         leader_rows = self._actor_row[self._leaders]
         leader_rows = leader_rows[leader_rows >= 0]
         degree = peer_signed[leader_rows].sum(axis=1)
         counts["leader_degree_actors"] = float(degree.mean()) if len(leader_rows) else 0.0
-        commercial_signed = self.commercial_stage == formation.SIGNED
-        within = int((upper & peer_signed & self._peer_bloc_same).sum())
-        within += int(np.count_nonzero(commercial_signed & self._same_bloc_pair))
-        total = int((upper & peer_signed).sum()) + int(np.count_nonzero(commercial_signed))
+        within = int((upper & peer_signed & self._peer_bloc_same).sum()) + int(self._signed_same_bloc)
+        total = int((upper & peer_signed).sum()) + int(self._signed_per_seller.sum())
         counts["within_bloc_share"] = within / total if total else 0.0
         for code in ("RUS", "CHN"):
             column = np.flatnonzero(self.iso3[self._providers] == code)
-            counts[f"signed_second_wave_{code}"] = int(commercial_signed[:, column].sum())
+            counts[f"signed_second_wave_{code}"] = int(self._signed_per_seller[column].sum())
         return counts
 
     # ------------------------------------------------------------------ views

@@ -8,6 +8,11 @@ country's choice and its capability follow the same equations.
 Units: capability is in capability units (one unit is one billion USD of R&D at
 US efficiency and full scale, :data:`USD_PER_UNIT`); a *yield* is capability
 units per capability unit of spending (per 1e9 USD).
+
+The buyer-by-seller yields (:func:`relative_cost`, :func:`commercial_yield`) run in
+the model as compiled kernels (:func:`sim.kernels.value_pairs`); these functions state
+the same equations over whole arrays and are what ``tests/test_kernels.py`` checks the
+kernels against.
 """
 
 from __future__ import annotations

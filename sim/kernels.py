@@ -1,0 +1,383 @@
+"""Compiled kernels of the buyer-by-seller block: valuation, formation and portfolio choice.
+
+The three stages of a year that run over every (second-wave buyer, seller) pair
+are compiled with Numba, one pass per buyer row: :func:`value_pairs` (what each
+seller is worth to the buyer, and whether both sides consent), :func:`advance_pairs`
+(none -> talks -> signed, lapses and terminations) and :func:`choose_rows` (the
+portfolio over home and the signed partners). Each computes, term by term, what the
+whole-array NumPy functions of :mod:`sim.yields`, :mod:`sim.choice` and
+:mod:`sim.formation` compute; those stay the readable specification, and
+``tests/test_kernels.py`` checks the kernels against them.
+
+Pair arrays are float32 as in :mod:`sim.choice`. Every constant that meets a float32
+value is cast to float32 first, so Numba computes in the type NumPy does (a float64
+literal would promote the expression). Random numbers come from the model's NumPy
+generator as arguments, so the kernels are deterministic functions of their inputs.
+Division follows NumPy's rules (``error_model="numpy"``: a zero divisor gives ``inf``, not
+an exception). Compiled code is cached next to this module (``cache=True``): the first run
+on a machine compiles for some seconds, later processes load it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.formation import NONE, SIGNED, TALKS
+
+F32 = np.float32
+TINY = F32(np.finfo(np.float32).tiny)
+"""Smallest positive float32: the floor of a uniform draw before its logarithm."""
+NEG_INF = -np.inf
+PAIR_FIELDS: tuple[str, ...] = (
+    "exposure", "open", "trust", "distance", "seller_alignment", "selling_risk", "seller_open",
+    "seller_controls", "payment_friction",
+)
+"""The float32 (r, m) arrays stacked in the first argument of :func:`value_pairs`, in this order."""
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _keep_largest(largest, n, k, value):
+    """Insert ``value`` into ``largest[:n]`` (decreasing), keeping at most ``k``; returns ``n + 1``."""
+    position = min(n, k)
+    if position == k and value <= largest[k - 1]:
+        return n + 1
+    if position == k:
+        position = k - 1
+    while position > 0 and largest[position - 1] < value:
+        largest[position] = largest[position - 1]
+        position -= 1
+    largest[position] = value
+    return n + 1
+
+
+def value_pairs(pairs, spend, buyer_log_capability, absorptive, floor, affordable, risk_weight,
+                seller_price, seller_open_share, seller_log_capability, seller_home_yield, leverage,
+                stage, scalars):
+    """Yields, values, consents and frictions of every buyer-seller pair.
+
+    Per pair (buyer ``i``, seller ``j``), as in ``QuantumWorld._value_commercial``: price
+    ``p_ij = p_j (1 + E_ij)``, relative cost ``c_ij`` (:func:`sim.yields.relative_cost`),
+    yield ``y_ij`` (:func:`sim.yields.commercial_yield`), value ``V_ij``
+    (:func:`sim.choice.partner_values` with :func:`sim.choice.dependence_risk`), the
+    buyer's consent against its reference, the seller's consent on the price over its
+    overhead (:func:`sim.formation.consent`), and the friction. Compiled passes do the
+    arithmetic; NumPy's vectorised ``log`` and ``exp`` run between them, which is several
+    times faster than calling them once per pair.
+
+    Args:
+        pairs: (9, r, m) float32, in the order of :data:`PAIR_FIELDS`: exposure ``E_i sigma_j``,
+            open share ``1 - max(C_ji, Sigma_ji)``, trust ``T_ij``, distance ``d_ij``, the seller's
+            alignment penalty, its selling risk, ``1 - Sigma_ji``, the seller's controls ``C_ji``
+            and the payments friction.
+        spend: Buyers' spending ``S_i`` in USD, (r,) float64.
+        buyer_log_capability: ``ln K_i``, (r,) float32.
+        absorptive: ``A_i``, (r,) float64.
+        floor: ``max(theta_i, V_i0)``, the least value a partner must beat, (r,) float32.
+        affordable: Partners each buyer can sustain, (r,) int.
+        risk_weight: ``w_D kappa_commercial lambda_i``, (r,) float32.
+        seller_price: List price ``p_j`` in USD, (m,) float32.
+        seller_open_share: Openness ``o_j``, (m,) float32.
+        seller_log_capability: ``ln K_j``, (m,) float32.
+        seller_home_yield: ``h_j``, (m,) float64.
+        leverage: ``L_j``, (m,) float32.
+        stage: Current stage of each pair, (r, m) int8.
+        scalars: (transfer_gain, trust_gain, temperature, overhead in USD), float64.
+
+    Returns:
+        ``(cost, yield, value, consent, friction)``, each (r, m) float32.
+    """
+    transfer_gain, trust_gain, temperature, overhead = (float(x) for x in scalars)
+    cost, gain, value, seller = _yields(pairs, spend, buyer_log_capability, absorptive, seller_price,
+                                        seller_open_share, seller_log_capability, seller_home_yield,
+                                        transfer_gain, trust_gain, overhead)
+    np.log(value, out=value)  # ln max(y_ij, floor)
+    np.log(seller, out=seller)  # ln (p_ij / overhead)
+    buyer = _logit_arguments(value, seller, pairs, risk_weight, leverage, floor, affordable, stage,
+                             temperature)
+    if temperature > 0.0:
+        np.exp(buyer, out=buyer)
+        np.exp(seller, out=seller)
+    return cost, gain, value, _consents(buyer, seller, pairs[6], temperature), np.maximum(pairs[7], pairs[8])
+
+
+@njit(cache=True, error_model="numpy")
+def _yields(pairs, spend, buyer_log_capability, absorptive, seller_price, seller_open_share,
+            seller_log_capability, seller_home_yield, transfer_gain, trust_gain, overhead):
+    """First pass of :func:`value_pairs`: cost, yield, the yield's floor and the seller's price ratio."""
+    rows, m = pairs.shape[1], pairs.shape[2]
+    transfer, trust_factor, per_tie = F32(transfer_gain), F32(trust_gain), F32(overhead)
+    cost = np.empty((rows, m), dtype=np.float32)
+    gain = np.empty((rows, m), dtype=np.float32)
+    floored = np.empty((rows, m), dtype=np.float32)
+    ratio = np.empty((rows, m), dtype=np.float32)
+    for i in range(rows):
+        budget = max(spend[i], 1.0)
+        for j in range(m):
+            price = pairs[0, i, j] * seller_price[j] + seller_price[j]
+            c = F32(np.float64(price) / (np.float64(price) + budget))
+            gap = max(seller_log_capability[j] - buyer_log_capability[i], F32(0.0)) * transfer + F32(1.0)
+            y = (F32(1.0) - c) * (pairs[1, i, j] * seller_open_share[j])
+            y = y * gap
+            y = y * F32(absorptive[i] * seller_home_yield[j])
+            y = y * (F32(1.0) + trust_factor * pairs[2, i, j])
+            cost[i, j], gain[i, j], floored[i, j] = c, y, max(y, F32(1e-12))
+            ratio[i, j] = price / per_tie
+    return cost, gain, floored, ratio
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _logit_argument(value, temperature):
+    """``clip(-V / T, -60, 60)``, whose exp gives :func:`sim.formation.consent`; ``V > 0`` when ``T = 0``."""
+    if temperature <= 0.0:
+        return F32(1.0) if value > F32(0.0) else F32(0.0)
+    z = value / F32(-temperature)
+    return min(max(z, F32(-60.0)), F32(60.0))
+
+
+@njit(cache=True, error_model="numpy")
+def _logit_arguments(value, seller, pairs, risk_weight, leverage, floor, affordable, stage, temperature):
+    """Second pass of :func:`value_pairs`: ``V_ij`` in place of ``ln y_ij``, and both sides' logit arguments.
+
+    ``seller`` holds ``ln (p_ij / overhead)`` and is overwritten with the seller's argument; the
+    buyer's is returned. The buyer's reference is ``max(theta_i, V_i0)`` for a signed partner and,
+    for another, also the value of its weakest signed partner once it has as many as it can afford.
+    """
+    rows, m = value.shape
+    buyer = np.empty((rows, m), dtype=np.float32)
+    weakest = np.empty(m, dtype=np.float32)
+    for i in range(rows):
+        n_signed = 0
+        for j in range(m):
+            risk = (pairs[3, i, j] + pairs[0, i, j] + leverage[j]) / F32(3.0)
+            v = value[i, j] - risk_weight[i] * risk
+            v = v - F32(1e-6 * j)
+            value[i, j] = v
+            if stage[i, j] == SIGNED:
+                n_signed = _keep_largest(weakest, n_signed, affordable[i], v)
+            own = seller[i, j] - pairs[4, i, j]
+            seller[i, j] = _logit_argument(own - pairs[5, i, j], temperature)
+        full = np.float64(weakest[affordable[i] - 1]) if n_signed >= affordable[i] else NEG_INF
+        reference_new = F32(max(np.float64(floor[i]), full))
+        for j in range(m):
+            reference = floor[i] if stage[i, j] == SIGNED else reference_new
+            buyer[i, j] = _logit_argument(value[i, j] - reference, temperature)
+    return buyer
+
+
+@njit(cache=True, error_model="numpy")
+def _consents(buyer, seller, seller_open, temperature):
+    """Last pass of :func:`value_pairs`: ``P_buyer (P_seller (1 - Sigma_ji))`` from exps of the arguments."""
+    rows, m = buyer.shape
+    consent = np.empty((rows, m), dtype=np.float32)
+    for i in range(rows):
+        for j in range(m):
+            if temperature > 0.0:
+                consent[i, j] = (F32(1.0) / (buyer[i, j] + F32(1.0))) * (
+                    (F32(1.0) / (seller[i, j] + F32(1.0))) * seller_open[i, j])
+            else:
+                consent[i, j] = buyer[i, j] * (seller[i, j] * seller_open[i, j])
+    return consent
+
+
+@njit(cache=True, error_model="numpy")
+def advance_pairs(stage, consent, friction, uniform, rates):
+    """Talks start, signing, lapse and termination of every buyer-seller pair for one year.
+
+    The buyer opens talks with seller ``j`` with probability ``r_talk pi_ij / max(1, sum_k pi_ik)``
+    over the sellers it has no partnership with (:func:`sim.formation.talks_start`), then
+    every pair moves as :func:`sim.formation.advance` says.
+
+    Args:
+        stage: Current stages, (r, m) int8.
+        consent: Joint consent ``pi_ij``, (r, m) float32.
+        friction: ``f_ij``, (r, m) float32.
+        uniform: One uniform draw per pair, (r, m) float32.
+        rates: (talks, signing, lapse, termination) rates, float64.
+
+    Returns:
+        The new stages, (r, m) int8.
+    """
+    rows, m = stage.shape
+    talks, signing, lapse_rate, termination = F32(rates[0]), F32(rates[1]), F32(rates[2]), F32(rates[3])
+    new = np.empty_like(stage)
+    for i in range(rows):
+        total = F32(0.0)
+        for j in range(m):
+            if stage[i, j] == NONE:
+                total += consent[i, j]
+        attention = max(F32(1.0), total)
+        for j in range(m):
+            u, pi, s = uniform[i, j], consent[i, j], stage[i, j]
+            against = F32(1.0) - pi
+            if s == NONE:
+                new[i, j] = TALKS if u < pi / attention * talks else NONE
+            elif s == TALKS:
+                if u >= F32(1.0) - lapse_rate * against:  # a lapse wins over a signature
+                    new[i, j] = NONE
+                elif u < signing * pi * (F32(1.0) - friction[i, j]):
+                    new[i, j] = SIGNED
+                else:
+                    new[i, j] = TALKS
+            else:
+                new[i, j] = NONE if u < termination * against else SIGNED
+    return new
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _gumbel(uniform, scale):
+    """Gumbel(0, scale) shock ``-scale ln(-ln u)`` of a uniform draw (:func:`sim.choice.add_gumbel_noise`)."""
+    return -(np.log(-np.log(max(uniform, TINY))) * scale)
+
+
+@njit(cache=True, error_model="numpy")
+def choose_rows(values, home_value, uniform, temperature, previous, previous_home, concentration,
+                switching_cost, available, max_partners, min_weight):
+    """Portfolios over home and the signed partners: :func:`sim.choice.choose_portfolios` row by row.
+
+    Gumbel taste shocks of scale ``T`` perturb the values first (:func:`sim.choice.add_gumbel_noise`);
+    only the options a buyer can choose draw one: its signed partners, in row-major order, then
+    home for every buyer.
+
+    Args:
+        values: Partner values ``V_ij``, (r, m) float32.
+        home_value: Value of building at home ``V_i0``, (r,) float32.
+        uniform: Uniform draws, float32: one per signed pair (row-major), then one per buyer; empty
+            when ``T = 0``.
+        temperature: ``T`` >= 0; 0 perturbs nothing.
+        previous: Last year's partner weights, (r, m) float32.
+        previous_home: Last year's home weights, (r,) float32.
+        concentration: ``g_i``, (r,) float64.
+        switching_cost: ``kappa``.
+        available: Signed partners, (r, m) bool.
+        max_partners: Affordable number of partners ``k_i``, (r,) int.
+        min_weight: Smallest weight that counts as a partnership.
+
+    Returns:
+        ``(partner weights (r, m), home weights (r,), theta (r,))``, float32.
+    """
+    rows, m = values.shape
+    kappa, scale, noisy = F32(switching_cost), F32(temperature), temperature > 0.0
+    k = min(max(max_partners.max(), 1), m)
+    home_curvature = switching_cost + 1e-3
+    smallest = max(min_weight, np.float64(TINY))
+    weights = np.zeros((rows, m), dtype=np.float32)
+    home = np.empty(rows, dtype=np.float32)
+    theta = np.empty(rows, dtype=np.float32)
+    linear = np.empty(m, dtype=np.float32)
+    columns = np.empty(m, dtype=np.int64)
+    best = np.empty(k, dtype=np.float32)
+    theta_n = np.empty(k + 1)
+    row_weights = np.empty(m)
+    draw = 0
+    for i in range(rows):
+        count = min(max_partners[i], k)
+        n_best = 0  # the signed partners, in column order; only they can get weight
+        for j in range(m):
+            if available[i, j]:
+                value = values[i, j]
+                if noisy:
+                    value = value + _gumbel(uniform[draw], scale)
+                    draw += 1
+                linear[n_best] = previous[i, j] * kappa + value
+                columns[n_best] = j
+                n_best = _keep_largest(best, n_best, count, linear[n_best])
+        for t in range(min(n_best, count), k):
+            best[t] = F32(NEG_INF)
+        cutoff = best[count - 1]
+        own = home_value[i]
+        if noisy:
+            own = own + _gumbel(uniform[uniform.size - rows + i], scale)
+        home_linear = np.float64(own + kappa * previous_home[i])
+        abroad_curvature = concentration[i] + switching_cost + 1e-3
+        inverse_home, inverse_abroad = 1.0 / home_curvature, 1.0 / abroad_curvature
+        position = 0
+        for t in range(k):
+            if best[t] > home_linear:
+                position += 1
+        sum_weighted, sum_inverse, n_active = 0.0, 0.0, 0
+        for t in range(k + 1):
+            if t == position:
+                candidate, inverse = home_linear, inverse_home
+            else:
+                candidate = np.float64(best[t] if t < position else best[t - 1])
+                inverse = inverse_abroad
+            finite = np.isfinite(candidate)
+            if finite:
+                sum_weighted += candidate * inverse
+                sum_inverse += inverse
+            theta_n[t] = (sum_weighted - 1.0) / max(sum_inverse, 1e-300)
+            if finite and candidate > theta_n[t]:
+                n_active += 1
+        threshold = theta_n[max(n_active, 1) - 1]
+        total = 0.0
+        for t in range(n_best):
+            w = (np.float64(linear[t]) - threshold) / abroad_curvature
+            keep = np.isfinite(linear[t]) and linear[t] >= cutoff and w >= smallest
+            row_weights[t] = min(w, 1.0) if keep else 0.0
+            total += row_weights[t]
+        scale_down = max(total, 1.0)
+        for t in range(n_best):
+            weights[i, columns[t]] = F32(row_weights[t] / scale_down)
+        home[i] = F32(max(1.0 - min(total, 1.0), 0.0))
+        theta[i] = F32(threshold)
+    return weights, home, theta
+
+
+@njit(cache=True, error_model="numpy")
+def portfolio_sums(foreign, gain, cost, stage, spend, same_bloc, seller_bloc, n_blocs):
+    """Row and column sums of the buyer-by-seller block that the capability update and the outcomes use.
+
+    One pass over the pairs instead of one NumPy reduction per quantity.
+
+    Args:
+        foreign: Portfolio weights ``w_ij``, (r, m) float32.
+        gain: Yields ``y_ij``, (r, m) float32.
+        cost: Relative costs ``c_ij``, (r, m) float32.
+        stage: Stages, (r, m) int8.
+        spend: Buyers' spending ``S_i`` in USD, (r,) float64.
+        same_bloc: Whether buyer and seller share a bloc, (r, m) bool.
+        seller_bloc: Each seller's bloc code, (m,) int.
+        n_blocs: Number of bloc codes.
+
+    Returns:
+        A tuple of
+        ``transfer`` (r,): ``sum_j w_ij y_ij`` (products in float32, summed in float64);
+        ``partners`` (r,): number of ``w_ij > 0``;
+        ``squares`` (r,): ``sum_j w_ij^2``;
+        ``by_bloc`` (r, blocs): portfolio weight on each bloc's sellers;
+        ``paid`` (m,): ``sum_i w_ij c_ij S_i`` in USD, what each seller is paid;
+        ``weight`` (m,): ``sum_i w_ij``;
+        ``buyers`` (m,): number of ``w_ij > 0``;
+        ``signed`` (m,) and ``talks`` (m,): pairs at each stage;
+        ``signed_same_bloc``: signed pairs within a bloc.
+    """
+    rows, m = foreign.shape
+    transfer = np.zeros(rows)
+    partners = np.zeros(rows, dtype=np.int64)
+    squares = np.zeros(rows)
+    by_bloc = np.zeros((rows, n_blocs))
+    paid = np.zeros(m)
+    weight = np.zeros(m)
+    buyers = np.zeros(m, dtype=np.int64)
+    signed = np.zeros(m, dtype=np.int64)
+    talks = np.zeros(m, dtype=np.int64)
+    signed_same_bloc = 0
+    for i in range(rows):
+        for j in range(m):
+            w = foreign[i, j]
+            if stage[i, j] == SIGNED:
+                signed[j] += 1
+                if same_bloc[i, j]:
+                    signed_same_bloc += 1
+            elif stage[i, j] == TALKS:
+                talks[j] += 1
+            if w > F32(0.0):
+                transfer[i] += np.float64(w * gain[i, j])
+                paid[j] += np.float64(w * cost[i, j]) * spend[i]
+                partners[i] += 1
+                buyers[j] += 1
+                squares[i] += np.float64(w * w)
+                weight[j] += np.float64(w)
+                by_bloc[i, seller_bloc[j]] += np.float64(w)
+    return transfer, partners, squares, by_bloc, paid, weight, buyers, signed, talks, signed_same_bloc

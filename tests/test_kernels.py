@@ -1,0 +1,171 @@
+"""The compiled kernels of sim.kernels against the NumPy functions they implement.
+
+Each kernel is fed the arguments the model passes it in a real state (the baseline
+world, a 2019 world and a synthetic one after some years), and its outputs are
+compared with the whole-array NumPy specification in sim.yields, sim.choice,
+sim.formation and sim.metrics. Float32 arithmetic may differ in the last bits between
+NumPy's vectorised log/exp and the compiled code; discrete outcomes (stages, which
+partners get weight) must agree except where a draw or a value is within rounding of
+a threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import QuantumWorld, formation, kernels, yields
+from sim.choice import PAIR_DTYPE, choose_portfolios, dependence_risk, partner_values
+from sim.data import DEFAULT_DATA_DIR
+
+WORLDS = {
+    "baseline": {},
+    "data_2019": {"data": DEFAULT_DATA_DIR.parent / "data_2019"},
+    "synthetic": {"n_countries": 400},
+}
+
+
+@pytest.fixture(params=sorted(WORLDS), scope="module")
+def model(request):
+    world = QuantumWorld(seed=11, **WORLDS[request.param])
+    for _ in range(6):
+        world.step()
+    return world
+
+
+def recorded_call(monkeypatch, model, kernel_name, method, *args):
+    """Run a model method and return the arguments and result of its call to a kernel."""
+    kernel = getattr(kernels, kernel_name)
+    calls = []
+
+    def record(*arguments):
+        result = kernel(*arguments)
+        calls.append((tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in arguments), result))
+        return result
+
+    monkeypatch.setattr(kernels, kernel_name, record)
+    getattr(model, method)(*args)
+    monkeypatch.setattr(kernels, kernel_name, kernel)
+    assert len(calls) == 1
+    return calls[0]
+
+
+def reference_values(args):
+    """``QuantumWorld._value_commercial`` in whole-array NumPy (the code the kernel replaced)."""
+    (pairs, spend, buyer_log_k, absorptive, floor, affordable, risk_weight, price, openness,
+     seller_log_k, seller_home, leverage, stage, scalars) = args
+    transfer_gain, trust_gain, temperature, overhead = scalars
+    field = dict(zip(kernels.PAIR_FIELDS, pairs, strict=True))
+    pair_price = field["exposure"] * price + price
+    cost = yields.relative_cost(pair_price, spend).astype(PAIR_DTYPE)
+    gain = yields.commercial_yield(
+        cost=cost, absorptive=absorptive, open_share=field["open"] * openness,
+        partner_home_yield=seller_home, buyer_capability=np.exp(buyer_log_k.astype(np.float64)),
+        partner_capability=np.exp(seller_log_k.astype(np.float64)), trust=field["trust"],
+        transfer_gain=transfer_gain, trust_gain=trust_gain)
+    risk = dependence_risk(field["distance"], field["exposure"], leverage)
+    value = partner_values(gain, risk, risk_weight, 1.0)
+    signed = stage == formation.SIGNED
+    ranked = np.sort(np.where(signed, value, -np.inf), axis=1)
+    kth = ranked[np.arange(len(affordable)), ranked.shape[1] - np.minimum(affordable, ranked.shape[1])]
+    reference = np.where(signed, floor[:, None], np.maximum(floor, kth)[:, None])
+    buyer = formation.consent(value - reference, temperature)
+    seller_value = np.log(pair_price / PAIR_DTYPE(overhead)) - field["seller_alignment"]
+    seller_value -= field["selling_risk"]
+    seller = formation.consent(seller_value, temperature) * field["seller_open"]
+    friction = np.maximum(field["seller_controls"], field["payment_friction"])
+    return cost, gain, value, buyer * seller, friction
+
+
+def test_value_pairs_matches_the_numpy_specification(monkeypatch, model):
+    args, result = recorded_call(monkeypatch, model, "value_pairs", "_value_commercial")
+    # gain is recomputed from ln K (the kernel's input); the rest from the same inputs.
+    for name, got, want in zip(("cost", "yield", "value", "consent", "friction"), result,
+                               reference_values(args), strict=True):
+        assert got.dtype == np.float32, name
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-6, err_msg=name)
+
+
+def test_advance_pairs_matches_the_numpy_specification(monkeypatch, model):
+    model._value_options()
+    args, new = recorded_call(monkeypatch, model, "advance_pairs", "_form_partnerships")
+    stage, consent, friction, uniform, rates = args
+    start = formation.talks_start(consent, rates[0], stage, symmetric=False)
+    want = formation.advance(stage, consent, friction, uniform, start=start, signing_rate=rates[1],
+                             lapse_rate=rates[2], termination_rate=rates[3])
+    # Every threshold a draw is compared with; a draw within rounding of one may go either way.
+    against = 1.0 - consent
+    thresholds = [start, 1.0 - rates[2] * against, rates[1] * consent * (1.0 - friction), rates[3] * against]
+    close = np.any([np.abs(uniform - t) < 1e-5 for t in thresholds], axis=0)
+    assert np.array_equal(new[~close], want[~close])
+    assert (new != stage).any()  # the draws did move pairs, so the comparison has content
+
+
+def test_choose_rows_without_noise_matches_choose_portfolios(model):
+    rng = np.random.default_rng(5)
+    rows, m = model.commercial_stage.shape
+    values = model._partner_value + rng.normal(0.0, 0.3, (rows, m)).astype(PAIR_DTYPE)
+    home = model._home_value.copy()
+    available = rng.random((rows, m)) < 0.4
+    previous, previous_home = model.foreign, model.domestic
+    concentration = rng.uniform(0.0, 2.0, rows)
+    affordable = rng.integers(1, 5, rows)
+    for switching_cost in (0.0, 1.0):
+        got = kernels.choose_rows(values, home, np.empty(0, dtype=PAIR_DTYPE), 0.0, previous, previous_home,
+                                  concentration, switching_cost, available, affordable, 0.05)
+        want = choose_portfolios(values, home, previous, previous_home, concentration, switching_cost,
+                                 available, affordable, 0.05)
+        for got_part, want_part in zip(got, want, strict=True):
+            np.testing.assert_allclose(got_part, want_part, rtol=1e-5, atol=1e-6)
+        assert (got[0] > 0).sum() > rows / 4  # some partners get weight
+
+
+def test_choose_rows_perturbs_signed_partners_then_home_with_gumbel_shocks(model):
+    rng = np.random.default_rng(6)
+    rows, m = model.commercial_stage.shape
+    available = rng.random((rows, m)) < 0.5
+    temperature = 0.3
+    uniform = rng.random(int(available.sum()) + rows, dtype=PAIR_DTYPE)
+    affordable = np.full(rows, 3)
+    args = (model.foreign, model.domestic, np.full(rows, 0.5), 1.0, available, affordable, 0.05)
+    got = kernels.choose_rows(model._partner_value, model._home_value, uniform, temperature, *args)
+    shocks = -(np.log(-np.log(np.maximum(uniform, np.finfo(PAIR_DTYPE).tiny))) * PAIR_DTYPE(temperature))
+    values = model._partner_value.copy()
+    values[available] += shocks[: available.sum()]  # boolean indexing is row-major, as the kernel draws
+    home = model._home_value + shocks[available.sum():]
+    want = choose_portfolios(values, home, *args[:2], args[2], args[3], available, affordable, 0.05)
+    for got_part, want_part in zip(got, want, strict=True):
+        np.testing.assert_allclose(got_part, want_part, rtol=1e-5, atol=1e-6)
+
+
+def test_portfolio_sums_match_numpy_reductions(model):
+    foreign, gain, cost, stage = model.foreign, model._yield, model._cost, model.commercial_stage
+    spend = model.spending[model._choosers]
+    bloc = model._bloc_code[model._providers]
+    sums = kernels.portfolio_sums(foreign, gain, cost, stage, spend, model._same_bloc_pair, bloc, 4)
+    transfer, partners, squares, by_bloc, paid, weight, buyers, signed, talks, same = sums
+    w = foreign.astype(np.float64)
+    np.testing.assert_allclose(transfer, (foreign * gain).astype(np.float64).sum(axis=1), rtol=1e-12)
+    np.testing.assert_array_equal(partners, (foreign > 0).sum(axis=1))
+    np.testing.assert_allclose(squares, (w * w).sum(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(by_bloc, w @ np.eye(4)[bloc], rtol=1e-12)
+    np.testing.assert_allclose(paid, ((foreign * cost).astype(np.float64) * spend[:, None]).sum(axis=0),
+                               rtol=1e-12)
+    np.testing.assert_allclose(weight, w.sum(axis=0), rtol=1e-12)
+    np.testing.assert_array_equal(buyers, (foreign > 0).sum(axis=0))
+    np.testing.assert_array_equal(signed, (stage == formation.SIGNED).sum(axis=0))
+    np.testing.assert_array_equal(talks, (stage == formation.TALKS).sum(axis=0))
+    assert same == ((stage == formation.SIGNED) & model._same_bloc_pair).sum()
+    assert signed.sum() > 0 and partners.sum() > 0
+
+
+def test_kernels_divide_by_zero_as_numpy_does():
+    stage = np.full((1, 1), formation.NONE, dtype=np.int8)
+    pairs = np.zeros((len(kernels.PAIR_FIELDS), 1, 1), dtype=PAIR_DTYPE)
+    pairs[1] = pairs[6] = 1.0
+    one, zero32, one32 = np.ones(1), np.zeros(1, PAIR_DTYPE), np.ones(1, PAIR_DTYPE)
+    affordable = np.ones(1, dtype=np.int64)
+    out = kernels.value_pairs(pairs, one * 1e8, zero32, one * 0.5, zero32, affordable, zero32, one32 * 1e6,
+                              one32, zero32, one, one32, stage,
+                              np.array([0.3, 0.5, 0.3, 0.0]))  # zero overhead: an infinitely good sale
+    assert np.isfinite(out[3]).all() and out[3][0, 0] > 0
