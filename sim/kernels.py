@@ -381,3 +381,257 @@ def portfolio_sums(foreign, gain, cost, stage, spend, same_bloc, seller_bloc, n_
                 weight[j] += np.float64(w)
                 by_bloc[i, seller_bloc[j]] += np.float64(w)
     return transfer, partners, squares, by_bloc, paid, weight, buyers, signed, talks, signed_same_bloc
+
+
+@njit(cache=True, error_model="numpy")
+def value_peers(actor, closed, trust, distance, sanctions, controls, stage, kind, scalars):
+    """Yields, values, kinds, consents and frictions of every pair of actors (leaders and providers).
+
+    As the NumPy equations of :func:`sim.yields.science_spillover`, :func:`sim.yields.programme_yield`
+    and :func:`sim.formation.consent` and :func:`sim.formation.friction` say, per ordered pair
+    ``(a, b)``: the science spillover ``G_ab`` and the pooled yield ``Y_ab``; the value of a
+    science exchange and of a joint programme to ``a`` (gain net of overheads over its own
+    output, minus dependence and political distance); the kind a pair without partnership
+    would form (the one with the larger smaller-side value; others keep theirs); each side's
+    consent to the pair's kind (times ``1 - Sigma_ab``), their product, and the friction.
+
+    Args:
+        actor: (10, n) float64 rows: spending ``S``, home yield ``h``, efficiency ``eta``,
+            absorptive capacity ``A``, openness ``o``, capability ``K``, sanctions exposure ``E``,
+            sanctions status ``sigma``, dependence aversion ``lambda``, own output ``F``.
+        closed: ``max(C_ba, Sigma_ba)`` indexed [b, a], (n, n).
+        trust: ``T_ab``, (n, n).
+        distance: ``D_ab``, (n, n).
+        sanctions: ``Sigma_ab``, (n, n).
+        controls: ``C_ab``, (n, n).
+        stage: Stages, (n, n) int8.
+        kind: Kind codes (0 science, 1 programme), (n, n) int8.
+        scalars: (science_gain, trust_gain, critical scale in USD, overhead in USD, programme_share,
+            alignment_weight, dependence_weight, temperature, ties of a science exchange, ties of a
+            programme, dependence of a science exchange, dependence of a programme).
+
+    Returns:
+        ``(spillover, pooled yield, kind, consent, friction)``, (n, n) each.
+    """
+    n = stage.shape[0]
+    (science_gain, trust_gain, critical, overhead_usd, programme_share, alignment_weight,
+     dependence_weight, temperature, ties_science, ties_programme, dependence_science,
+     dependence_programme) = scalars
+    spend, home, efficiency, absorptive, openness = actor[0], actor[1], actor[2], actor[3], actor[4]
+    capability, exposure, status, aversion, output = actor[5], actor[6], actor[7], actor[8], actor[9]
+    total_capability = capability.sum()
+    root = np.sqrt(np.maximum(output, 0.0))
+    spillover = np.zeros((n, n))
+    pooled = np.empty((n, n))
+    values = np.empty((2, n, n))
+    for a in range(n):
+        spend_a = max(spend[a], 1.0)
+        overhead = overhead_usd * home[a] / 1e9
+        for b in range(n):
+            if a != b:
+                open_share = openness[b] * (1.0 - closed[b, a])
+                spillover[a, b] = (science_gain * open_share * (absorptive[a] * root[a]) * root[b]
+                                   * (1.0 + trust_gain * trust[a, b]))
+            spend_b = max(spend[b], 1.0)
+            scale = spend_a + spend_b
+            weighted = efficiency[a] * spend_a + efficiency[b] * spend_b
+            pooled[a, b] = weighted / scale * (max(scale, 0.0) / (max(scale, 0.0) + critical))
+            pooling = programme_share * spend[a] * (pooled[a, b] - home[a]) / 1e9
+            risk = (distance[a, b] + exposure[a] * status[b] + capability[b] / total_capability) / 3.0
+            averse = dependence_weight * aversion[a] * risk
+            penalty = alignment_weight * distance[a, b] * (1.0 - trust[a, b])
+            values[0, a, b] = ((spillover[a, b] - ties_science * overhead) / output[a]
+                               - dependence_science * averse - penalty)
+            values[1, a, b] = ((spillover[a, b] + pooling - ties_programme * overhead) / output[a]
+                               - dependence_programme * averse - penalty)
+    new_kind = np.empty_like(kind)
+    side = np.empty((n, n))
+    for a in range(n):
+        for b in range(n):
+            if stage[a, b] == NONE:
+                programme = min(values[1, a, b], values[1, b, a]) > min(values[0, a, b], values[0, b, a])
+                new_kind[a, b] = 1 if programme else 0
+            else:
+                new_kind[a, b] = kind[a, b]
+            chosen = values[new_kind[a, b], a, b]
+            if temperature <= 0.0:
+                probability = 1.0 if chosen > 0.0 else 0.0
+            else:
+                probability = 1.0 / (np.exp(min(max(chosen / -temperature, -60.0), 60.0)) + 1.0)
+            side[a, b] = probability * (1.0 - sanctions[a, b])
+    consent = np.zeros((n, n))
+    friction = np.empty((n, n))
+    for a in range(n):
+        for b in range(n):
+            if a != b:
+                consent[a, b] = side[a, b] * side[b, a]
+            payments = max(status[a] * exposure[b], status[b] * exposure[a])
+            friction[a, b] = max(max(controls[a, b], controls[b, a]), payments)
+    return spillover, pooled, new_kind, consent, friction
+
+
+@njit(cache=True, error_model="numpy")
+def advance_peers(stage, consent, friction, uniform, rates):
+    """One year of formation among actors: :func:`advance_pairs` for the symmetric actor-by-actor array.
+
+    Either side may open talks: a pair at none opens them with the mean of both sides'
+    probabilities (:func:`sim.formation.talks_start` with ``symmetric=True``). One draw per
+    pair, the upper triangle in row order.
+
+    Args:
+        stage: Stages, (n, n) int8, symmetric.
+        consent: Joint consent, (n, n), symmetric with a zero diagonal.
+        friction: Frictions, (n, n), symmetric.
+        uniform: Uniform draws, one per pair ``a < b`` in row order.
+        rates: (talks, signing, lapse, termination) rates.
+
+    Returns:
+        The new stages, (n, n) int8, symmetric.
+    """
+    n = stage.shape[0]
+    talks, signing, lapse_rate, termination = rates[0], rates[1], rates[2], rates[3]
+    attention = np.empty(n)
+    for a in range(n):
+        total = 0.0
+        for b in range(n):
+            if stage[a, b] == NONE:
+                total += consent[a, b]
+        attention[a] = max(1.0, total)
+    new = np.zeros_like(stage)
+    draw = 0
+    for a in range(n):
+        for b in range(a + 1, n):
+            u, pi, s = uniform[draw], consent[a, b], stage[a, b]
+            draw += 1
+            against = 1.0 - pi
+            moved = s
+            if s == NONE:
+                candidate = pi
+                start = (candidate / attention[a] + candidate / attention[b]) / 2.0 * talks
+                moved = TALKS if u < start else NONE
+            elif s == TALKS:
+                if u >= 1.0 - lapse_rate * against:
+                    moved = NONE
+                elif u < signing * pi * (1.0 - friction[a, b]):
+                    moved = SIGNED
+            elif u < termination * against:
+                moved = NONE
+            new[a, b] = moved
+            new[b, a] = moved
+    return new
+
+
+@njit(cache=True, error_model="numpy")
+def peer_sums(stage, kind, spillover, pooled, same_bloc, programme_share, programme_cap, ties):
+    """Per-actor sums of the actor partnerships for the capability update, and their counts.
+
+    An actor puts ``min(programme_share, cap / n_programmes)`` of its spending into each of its
+    signed joint programmes.
+
+    Args:
+        stage: Stages, (n, n) int8, symmetric.
+        kind: Kind codes (0 science, 1 programme), (n, n) int8.
+        spillover: ``G_ab``, (n, n).
+        pooled: Pooled yields ``Y_ab``, (n, n).
+        same_bloc: Whether both actors are in one bloc, (n, n) bool.
+        programme_share: Share of spending per programme.
+        programme_cap: Largest share of spending in all programmes together.
+        ties: Overheads a science exchange and a programme cost, (2,).
+
+    Returns:
+        A tuple of per-actor ``science`` (``sum_b G_ab`` over signed partners), ``pooled_yield``
+        (``sum_b share_a Y_ab`` over signed programmes), ``programme_share`` (``sum_b share_a``),
+        ``overheads`` (overheads owed), ``signed`` (signed partners); ``counts`` (4,): pairs in
+        talks (science, programme), signed (science, programme); and ``signed_same_bloc`` pairs.
+    """
+    n = stage.shape[0]
+    science = np.zeros(n)
+    pooled_yield = np.zeros(n)
+    share_total = np.zeros(n)
+    overheads = np.zeros(n)
+    signed = np.zeros(n, dtype=np.int64)
+    counts = np.zeros(4, dtype=np.int64)
+    signed_same_bloc = 0
+    for a in range(n):
+        n_programmes = 0
+        for b in range(n):
+            if stage[a, b] == SIGNED and kind[a, b] == 1:
+                n_programmes += 1
+        share = min(programme_share, programme_cap / max(n_programmes, 1)) if n_programmes else 0.0
+        for b in range(n):
+            if stage[a, b] == SIGNED:
+                signed[a] += 1
+                science[a] += spillover[a, b]
+                overheads[a] += ties[kind[a, b]]
+                if kind[a, b] == 1:
+                    pooled_yield[a] += share * pooled[a, b]
+                    share_total[a] += share
+            if b > a and stage[a, b] != NONE:
+                counts[2 * (stage[a, b] == SIGNED) + kind[a, b]] += 1
+                if stage[a, b] == SIGNED and same_bloc[a, b]:
+                    signed_same_bloc += 1
+    return science, pooled_yield, share_total, overheads, signed, counts, signed_same_bloc
+
+
+@njit(cache=True, error_model="numpy")
+def adapt_policies(change, openness, price, provider_only, rate, sellers, seller_bloc, nonaligned,
+                   leaders, leader_rows, leader_bloc, controls, scope, sanctions, closed, seller_column,
+                   buyers, open_pair, seller_controls, response):
+    """Providers' and leaders' policy responses to last year's share changes, in place.
+
+    Providers as :func:`sim.dynamics.adapt_providers`; each leader with an actor row as
+    :func:`sim.dynamics.tighten_controls`, on the combined share change of the sellers of the
+    other camp (bloc neither its own nor nonaligned), after which its closure row and, if it
+    sells, its column of the buyer-by-seller open shares and controls are refreshed
+    as ``QuantumWorld._refresh_pairs`` would.
+
+    Args:
+        change: Share change of every country since last year, (n,).
+        openness: Every country's openness, (n,), updated in place.
+        price: Every country's price, (n,), updated in place.
+        provider_only: Indices of the providers (not leaders).
+        rate: Provider adaptation rate ``a``.
+        sellers: Indices of all sellers.
+        seller_bloc: Their bloc codes.
+        nonaligned: The code of the nonaligned bloc.
+        leaders: Leaders' indices.
+        leader_rows: Their actor rows (-1 for none).
+        leader_bloc: Their bloc codes.
+        controls: Actors' stringency toward each country, (actors, n), updated in place.
+        scope: Which countries each actor's controls can target, (actors, n).
+        sanctions: Actors' sanctions severity toward each country, (actors, n).
+        closed: ``max(controls, sanctions)``, (actors, n), updated in place.
+        seller_column: Each actor row's column among the sellers (-1 for none).
+        buyers: Indices of the second-wave countries.
+        open_pair: Buyer-by-seller open shares, float32, updated in place.
+        seller_controls: Buyer-by-seller controls of the seller, float32, updated in place.
+        response: Leaders' control response ``rho_C``.
+    """
+    for t in range(provider_only.size):
+        j = provider_only[t]
+        if change[j] < 0.0:
+            openness[j] = openness[j] + rate * (1.0 - openness[j])
+            price[j] = price[j] * (1.0 - rate)
+        elif change[j] > 0.0:
+            price[j] = price[j] * (1.0 + rate)
+    for t in range(leaders.size):
+        row = leader_rows[t]
+        if row < 0:
+            continue
+        gain = 0.0
+        for s in range(sellers.size):
+            if seller_bloc[s] != nonaligned and seller_bloc[s] != leader_bloc[t]:
+                gain += change[sellers[s]]
+        step = min(1.0, max(-1.0, response * gain))
+        for c in range(controls.shape[1]):
+            if scope[row, c]:
+                if step >= 0:
+                    controls[row, c] = controls[row, c] + step * (1.0 - controls[row, c])
+                else:
+                    controls[row, c] = controls[row, c] * (1.0 + step)
+            closed[row, c] = max(controls[row, c], sanctions[row, c])
+        column = seller_column[row]
+        if column >= 0:
+            for i in range(buyers.size):
+                open_pair[i, column] = F32(1.0) - F32(closed[row, buyers[i]])
+                seller_controls[i, column] = F32(controls[row, buyers[i]])

@@ -33,6 +33,7 @@ from sim.parameters import PARAMETERS, check_parameter
 from sim.world import WorldArrays, from_data, synthetic
 
 BLOCS: tuple[str, ...] = ("west", "east", "nonaligned")
+NONALIGNED = BLOCS.index("nonaligned")
 FIXED_LEADERS: tuple[str, ...] = ("USA", "CHN")
 """The two leaders of the data, whose combined share ``share_USA_CHN`` reports."""
 PROGRAMME_CAP = 0.5
@@ -195,6 +196,7 @@ class QuantumWorld(mesa.Model):
         self._value_options()
         self._choose(switching_cost=0.0)
         self._sum_portfolios()
+        self._sum_peers()
         self._update_metrics()
         self._share_before = self.share.copy()
         self.datacollector = ArrayDataCollector(
@@ -252,8 +254,7 @@ class QuantumWorld(mesa.Model):
         self._peer_distance = np.abs(self.alignment[actors][:, None] - self.alignment[actors][None, :]) / 2.0
         self._peer_trust = self.ties[:, actors].copy()
         self._peer_bloc_same = self._bloc_code[actors][:, None] == self._bloc_code[actors][None, :]
-        self._peer_upper = np.triu(np.ones((len(actors), len(actors)), dtype=bool), 1)
-        self._n_peer_pairs = int(self._peer_upper.sum())
+        self._n_peer_pairs = len(actors) * (len(actors) - 1) // 2
         self._revenue = np.zeros(world.n)
 
     def _init_partnerships(self, world: WorldArrays) -> None:
@@ -293,6 +294,8 @@ class QuantumWorld(mesa.Model):
         self._provider_column = np.full(len(self.actors), -1)
         self._provider_column[self._provider_rows[self._provider_rows >= 0]] = np.flatnonzero(
             self._provider_rows >= 0)
+        seller_codes = self.iso3[self._providers]
+        self._tracked_sellers = {code: np.flatnonzero(seller_codes == code) for code in ("RUS", "CHN")}
         self._same_bloc_pair = (self._bloc_code[self._choosers][:, None]
                                 == self._bloc_code[self._providers][None, :])
         # The buyer-by-seller arrays the valuation kernel reads, stacked; the attributes are views.
@@ -315,7 +318,7 @@ class QuantumWorld(mesa.Model):
         each buyer-seller pair's secondary-sanctions exposure ``E_i sigma_j``, and the
         sanctions and controls among actors. The parts that only sanctions move (the
         payments friction and the sellers' risk of selling) are kept until the next full
-        refresh; controls alone are refreshed row by row (:meth:`_refresh_controls`).
+        refresh; a leader's control response refreshes its own row (:func:`sim.kernels.adapt_policies`).
         """
         self._closed = np.maximum(self.controls, self.sanctions)
         self._open_pair[...] = 1.0 - self._pair(self._closed)
@@ -334,18 +337,6 @@ class QuantumWorld(mesa.Model):
         )
         risk_of_selling = self._status[choosers][:, None] * self._exposure[providers][None, :]
         self._selling_risk_pair[...] = self.params["dependence_weight"] * risk_of_selling
-
-    def _refresh_controls(self, row: int) -> None:
-        """What :meth:`_refresh_pairs` recomputes after actor ``row``'s controls (only) changed.
-
-        Args:
-            row: Row of the actor in the actor-by-country matrices.
-        """
-        self._closed[row] = np.maximum(self.controls[row], self.sanctions[row])
-        column = self._provider_column[row]
-        if column >= 0:
-            self._open_pair[:, column] = 1.0 - self._closed[row, self._choosers].astype(PAIR_DTYPE)
-            self._seller_controls_pair[:, column] = self.controls[row, self._choosers]
 
     def _pair(self, actor_matrix: np.ndarray) -> np.ndarray:
         """Chooser-by-provider view of an actor-by-country matrix (0 for promoted providers).
@@ -384,6 +375,7 @@ class QuantumWorld(mesa.Model):
         self._form_partnerships()
         self._choose(switching_cost=p["switching_cost"])
         self._sum_portfolios()
+        self._sum_peers()
         self._grow_capability()
         self._promote()
         self._update_metrics()
@@ -446,26 +438,15 @@ class QuantumWorld(mesa.Model):
         )
 
     def _adapt_policies(self) -> None:
-        """Providers chase market share; leaders tighten controls when rivals gain."""
-        change = self.share - self._share_before
-        providers = self._provider_only
-        self.openness[providers], self.price[providers] = dynamics.adapt_providers(
-            self.openness[providers], self.price[providers], change[providers],
-            self.params["provider_adaptation"],
+        """Providers chase market share; leaders tighten controls when rivals gain (:mod:`sim.kernels`)."""
+        p = self.params
+        kernels.adapt_policies(
+            self.share - self._share_before, self.openness, self.price, self._provider_only,
+            p["provider_adaptation"], self._providers, self._bloc_code[self._providers], NONALIGNED,
+            self._leaders, self._actor_row[self._leaders], self._bloc_code[self._leaders], self.controls,
+            self.control_scope, self.sanctions, self._closed, self._provider_column, self._choosers,
+            self._open_pair, self._seller_controls_pair, p["control_response"],
         )
-        provider_bloc = self._bloc_code[self._providers]
-        provider_change = change[self._providers]
-        in_a_camp = provider_bloc != BLOCS.index("nonaligned")
-        for leader in self._leaders:
-            row = self._actor_row[leader]
-            if row < 0:
-                continue
-            rival = in_a_camp & (provider_bloc != self._bloc_code[leader])
-            gain = float(provider_change[rival].sum())
-            self.controls[row] = dynamics.tighten_controls(
-                self.controls[row], self.control_scope[row], gain, self.params["control_response"]
-            )
-            self._refresh_controls(row)
 
     def denial(self) -> np.ndarray:
         """Share of actors' capability closed to each country by controls or sanctions, shape (n,)."""
@@ -551,65 +532,34 @@ class QuantumWorld(mesa.Model):
         if len(actors) < 2:
             self._peer_consent = np.zeros((len(actors), len(actors)))
             return
-        spend = self.spending[actors]
-        home = self._home_yield[actors]
+        spend, home = self.spending[actors], self._home_yield[actors]
         output = np.maximum(home * spend / yields.USD_PER_UNIT, yields.CAPABILITY_FLOOR)
-        closed = self._closed[:, actors]  # [b, a]: what b closes to a
-        open_share = self.openness[actors][None, :] * (1.0 - closed.T)
-        self._spillover = yields.science_spillover(
-            coefficient=p["science_gain"], open_share=open_share, absorptive=self._absorptive[actors],
-            output=output, trust=self._peer_trust, trust_gain=p["trust_gain"],
-        )
-        self._pool_yield = yields.programme_yield(self.efficiency[actors], spend, p["build_threshold_usd"])
-        overhead = p["partnership_overhead_usd"] * home / yields.USD_PER_UNIT
-        pooled_gain = self._pool_yield - home[:, None]
-        pooling = p["programme_share"] * spend[:, None] * pooled_gain / yields.USD_PER_UNIT
-        leverage = self.capability[actors] / self.capability[actors].sum()
-        exposure = self._exposure[actors][:, None] * self._status[actors][None, :]
-        risk = (self._peer_distance + exposure + leverage[None, :]) / 3.0
-        penalty = p["alignment_weight"] * self._peer_distance * (1.0 - self._peer_trust)
-        aversion = p["dependence_weight"] * self.dependence_aversion[actors][:, None] * risk
-        values = np.empty((2, len(actors), len(actors)))
-        for code, gain in ((SCIENCE, self._spillover), (PROGRAMME, self._spillover + pooling)):
-            kind = formation.KINDS[code]
-            cost = formation.KIND_TIES[kind] * overhead[:, None]
-            dependence = formation.KIND_DEPENDENCE[kind] * aversion
-            values[code] = (gain - cost) / output[:, None] - dependence - penalty
-        joint = np.minimum(values, values.transpose(0, 2, 1))
-        undecided = self.peer_stage == formation.NONE
-        self.peer_kind = np.where(undecided, np.where(joint[PROGRAMME] > joint[SCIENCE], PROGRAMME, SCIENCE),
-                                  self.peer_kind).astype(np.int8)
-        chosen = np.where(self.peer_kind == PROGRAMME, values[PROGRAMME], values[SCIENCE])
-        side = formation.consent(chosen, p["choice_temperature"]) * (1.0 - self.sanctions[:, actors])
-        self._peer_consent = side * side.T
-        np.fill_diagonal(self._peer_consent, 0.0)
-        controls = self.controls[:, actors]
-        status, own_exposure = self._status[actors], self._exposure[actors]
-        self._peer_friction = formation.friction(
-            controls, controls.T, status, status, own_exposure, own_exposure)
+        actor = np.stack([spend, home, self.efficiency[actors], self._absorptive[actors],
+                          self.openness[actors], self.capability[actors], self._exposure[actors],
+                          self._status[actors], self.dependence_aversion[actors], output])
+        ties, dependence = formation.KIND_TIES, formation.KIND_DEPENDENCE
+        scalars = np.array([
+            p["science_gain"], p["trust_gain"], p["build_threshold_usd"], p["partnership_overhead_usd"],
+            p["programme_share"], p["alignment_weight"], p["dependence_weight"], p["choice_temperature"],
+            ties["science"], ties["programme"], dependence["science"], dependence["programme"],
+        ])
+        self._spillover, self._pool_yield, self.peer_kind, self._peer_consent, self._peer_friction = (
+            kernels.value_peers(actor, self._closed[:, actors], self._peer_trust, self._peer_distance,
+                                self.sanctions[:, actors], self.controls[:, actors], self.peer_stage,
+                                self.peer_kind, scalars))
 
     # ------------------------------------------------------------ formation
     def _form_partnerships(self) -> None:
         """Every pair moves between none, talks and signed (see :mod:`sim.formation`)."""
         p = self.params
-        rates = {name: p[name] for name in ("signing_rate", "lapse_rate", "termination_rate")}
-        n_actors = len(self.actors)
-        if n_actors >= 2:
-            upper = self._peer_upper
-            draws = np.zeros((n_actors, n_actors))
-            draws[upper] = self.rng.random(self._n_peer_pairs)
-            start = formation.talks_start(self._peer_consent, p["talks_rate"], self.peer_stage,
-                                          symmetric=True)
-            new = formation.advance(self.peer_stage, self._peer_consent, self._peer_friction, draws,
-                                    start=start, **rates)
-            new = np.where(upper, new, 0).astype(np.int8)
-            self.peer_stage = (new + new.T).astype(np.int8)
+        rates = np.array([p["talks_rate"], p["signing_rate"], p["lapse_rate"], p["termination_rate"]])
+        if len(self.actors) >= 2:
+            self.peer_stage = kernels.advance_peers(self.peer_stage, self._peer_consent, self._peer_friction,
+                                                    self.rng.random(self._n_peer_pairs), rates)
         if len(self._choosers) and len(self._providers):
             draws = self.rng.random(self.commercial_stage.shape, dtype=PAIR_DTYPE)
             self.commercial_stage = kernels.advance_pairs(
-                self.commercial_stage, self._commercial_consent, self._commercial_friction, draws,
-                np.array([p["talks_rate"], *rates.values()]),
-            )
+                self.commercial_stage, self._commercial_consent, self._commercial_friction, draws, rates)
 
     def _choose(self, switching_cost: float) -> None:
         """Second-wave countries re-choose their portfolios over their signed partners (:mod:`sim.choice`)."""
@@ -639,14 +589,21 @@ class QuantumWorld(mesa.Model):
                                    self.spending[self._choosers], self._same_bloc_pair,
                                    self._bloc_code[self._providers], len(BLOCS)))
 
-    def _peer_shares(self) -> tuple[np.ndarray, np.ndarray]:
-        """Signed actor partnerships and each actor's programme share per programme."""
-        signed = self.peer_stage == formation.SIGNED
-        programmes = signed & (self.peer_kind == PROGRAMME)
-        count = programmes.sum(axis=1)
-        cap = PROGRAMME_CAP / np.maximum(count, 1)
-        share = np.where(count > 0, np.minimum(self.params["programme_share"], cap), 0.0)
-        return signed, programmes * share[:, None]
+    def _sum_peers(self) -> None:
+        """The per-actor sums and counts of the actor partnerships (:func:`sim.kernels.peer_sums`)."""
+        n = len(self.actors)
+        if n >= 2:
+            ties = np.array([formation.KIND_TIES["science"], formation.KIND_TIES["programme"]])
+            (self._peer_science, self._peer_pooled, self._peer_programme_share, self._peer_overheads,
+             self._peer_signed, self._peer_counts, self._peer_signed_same_bloc) = kernels.peer_sums(
+                self.peer_stage, self.peer_kind, self._spillover, self._pool_yield, self._peer_bloc_same,
+                self.params["programme_share"], PROGRAMME_CAP, ties)
+        else:
+            zeros = np.zeros(n)
+            (self._peer_science, self._peer_pooled, self._peer_programme_share,
+             self._peer_overheads) = zeros, zeros, zeros, zeros
+            self._peer_signed = np.zeros(n, dtype=np.int64)
+            self._peer_counts, self._peer_signed_same_bloc = np.zeros(4, dtype=np.int64), 0
 
     def _grow_capability(self) -> None:
         """Capability: depreciation, own R&D, commercial transfer, revenue, science and programmes.
@@ -668,13 +625,11 @@ class QuantumWorld(mesa.Model):
         home_dollars = self.spending * home_share + self._revenue
         actors = self.actors
         if len(actors) >= 2:
-            signed, programme_share = self._peer_shares()
             spend = self.spending[actors]
-            gained[actors] += (signed * self._spillover).sum(axis=1)
-            gained[actors] += (programme_share * self._pool_yield).sum(axis=1) * spend / yields.USD_PER_UNIT
-            ties = np.where(signed, np.where(self.peer_kind == PROGRAMME, formation.KIND_TIES["programme"],
-                                             formation.KIND_TIES["science"]), 0.0).sum(axis=1)
-            home_dollars[actors] -= programme_share.sum(axis=1) * spend + ties * p["partnership_overhead_usd"]
+            gained[actors] += self._peer_science
+            gained[actors] += self._peer_pooled * spend / yields.USD_PER_UNIT
+            home_dollars[actors] -= (self._peer_programme_share * spend
+                                     + self._peer_overheads * p["partnership_overhead_usd"])
         own = self._home_yield * np.maximum(home_dollars, 0.0) / yields.USD_PER_UNIT
         self.capability = np.maximum((1.0 - p["depreciation"]) * self.capability + own + gained,
                                      yields.CAPABILITY_FLOOR)
@@ -731,9 +686,8 @@ class QuantumWorld(mesa.Model):
         self.n_partners = np.zeros(n, dtype=int)
         self.n_partners[self._choosers] = partners
         self.n_partners[self._providers] = self._buyers
-        peer_signed = self.peer_stage == formation.SIGNED
         self.n_peers = np.zeros(n, dtype=int)
-        self.n_peers[self.actors] = peer_signed.sum(axis=1)
+        self.n_peers[self.actors] = self._peer_signed
         self.domestic_share = np.ones(n)
         self.domestic_share[self._choosers] = self.domestic
 
@@ -774,25 +728,23 @@ class QuantumWorld(mesa.Model):
 
     def _partnership_counts(self) -> dict[str, float]:
         """Counts of partnerships by kind and stage, leaders' degree among actors, bloc-internal share."""
-        upper = self._peer_upper
-        counts: dict[str, float] = {}
-        for stage_code, stage in ((formation.TALKS, "talks"), (formation.SIGNED, "signed")):
-            peer = upper & (self.peer_stage == stage_code)
-            counts[f"n_{stage}_science"] = int((peer & (self.peer_kind == SCIENCE)).sum())
-            counts[f"n_{stage}_programme"] = int((peer & (self.peer_kind == PROGRAMME)).sum())
-            per_seller = self._signed_per_seller if stage_code == formation.SIGNED else self._talks_per_seller
-            counts[f"n_{stage}_commercial"] = int(per_seller.sum())
-        peer_signed = self.peer_stage == formation.SIGNED
+        talks_science, talks_programme, signed_science, signed_programme = self._peer_counts.tolist()
+        signed_commercial = int(self._signed_per_seller.sum())
+        counts: dict[str, float] = {
+            "n_talks_science": talks_science, "n_talks_programme": talks_programme,
+            "n_talks_commercial": int(self._talks_per_seller.sum()),
+            "n_signed_science": signed_science, "n_signed_programme": signed_programme,
+            "n_signed_commercial": signed_commercial,
+        }
         leader_rows = self._actor_row[self._leaders]
         leader_rows = leader_rows[leader_rows >= 0]
-        degree = peer_signed[leader_rows].sum(axis=1)
+        degree = self._peer_signed[leader_rows]
         counts["leader_degree_actors"] = float(degree.mean()) if len(leader_rows) else 0.0
-        within = int((upper & peer_signed & self._peer_bloc_same).sum()) + int(self._signed_same_bloc)
-        total = int((upper & peer_signed).sum()) + int(self._signed_per_seller.sum())
+        within = int(self._peer_signed_same_bloc) + int(self._signed_same_bloc)
+        total = signed_science + signed_programme + signed_commercial
         counts["within_bloc_share"] = within / total if total else 0.0
-        for code in ("RUS", "CHN"):
-            column = np.flatnonzero(self.iso3[self._providers] == code)
-            counts[f"signed_second_wave_{code}"] = int(self._signed_per_seller[column].sum())
+        for code, columns in self._tracked_sellers.items():
+            counts[f"signed_second_wave_{code}"] = int(self._signed_per_seller[columns].sum())
         return counts
 
     # ------------------------------------------------------------------ views

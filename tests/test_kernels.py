@@ -169,3 +169,95 @@ def test_kernels_divide_by_zero_as_numpy_does():
                               one32, zero32, one, one32, stage,
                               np.array([0.3, 0.5, 0.3, 0.0]))  # zero overhead: an infinitely good sale
     assert np.isfinite(out[3]).all() and out[3][0, 0] > 0
+
+
+def reference_peers(model):
+    """``QuantumWorld._value_peers`` in whole-array NumPy (the code the kernel replaced)."""
+    p, actors = model.params, model.actors
+    spend, home = model.spending[actors], model._home_yield[actors]
+    output = np.maximum(home * spend / yields.USD_PER_UNIT, yields.CAPABILITY_FLOOR)
+    open_share = model.openness[actors][None, :] * (1.0 - model._closed[:, actors].T)
+    spillover = yields.science_spillover(
+        coefficient=p["science_gain"], open_share=open_share, absorptive=model._absorptive[actors],
+        output=output, trust=model._peer_trust, trust_gain=p["trust_gain"])
+    pooled = yields.programme_yield(model.efficiency[actors], spend, p["build_threshold_usd"])
+    overhead = p["partnership_overhead_usd"] * home / yields.USD_PER_UNIT
+    pooling = p["programme_share"] * spend[:, None] * (pooled - home[:, None]) / yields.USD_PER_UNIT
+    leverage = model.capability[actors] / model.capability[actors].sum()
+    exposure = model._exposure[actors][:, None] * model._status[actors][None, :]
+    risk = (model._peer_distance + exposure + leverage[None, :]) / 3.0
+    penalty = p["alignment_weight"] * model._peer_distance * (1.0 - model._peer_trust)
+    aversion = p["dependence_weight"] * model.dependence_aversion[actors][:, None] * risk
+    values = np.stack([
+        (gain - formation.KIND_TIES[kind] * overhead[:, None]) / output[:, None]
+        - formation.KIND_DEPENDENCE[kind] * aversion - penalty
+        for kind, gain in (("science", spillover), ("programme", spillover + pooling))])
+    joint = np.minimum(values, values.transpose(0, 2, 1))
+    undecided = model.peer_stage == formation.NONE
+    kind = np.where(undecided, (joint[1] > joint[0]).astype(np.int8), model.peer_kind)
+    chosen = np.where(kind == 1, values[1], values[0])
+    side = formation.consent(chosen, p["choice_temperature"]) * (1.0 - model.sanctions[:, actors])
+    consent = side * side.T
+    np.fill_diagonal(consent, 0.0)
+    controls, status, own = model.controls[:, actors], model._status[actors], model._exposure[actors]
+    friction = formation.friction(controls, controls.T, status, status, own, own)
+    return spillover, pooled, kind, consent, friction
+
+
+def test_value_peers_matches_the_numpy_specification(monkeypatch, model):
+    want = reference_peers(model)  # before the call: it replaces the kinds of undecided pairs
+    _, got = recorded_call(monkeypatch, model, "value_peers", "_value_peers")
+    for name, got_part, want_part in zip(("spillover", "pooled", "kind", "consent", "friction"), got, want,
+                                         strict=True):
+        np.testing.assert_allclose(got_part, want_part, rtol=1e-12, atol=1e-15, err_msg=name)
+    assert (got[3] > 0.01).any() and (got[2] == 1).any() and (got[2] == 0).any()
+
+
+def test_advance_peers_matches_the_numpy_specification(monkeypatch, model):
+    model._value_options()
+    args, new = recorded_call(monkeypatch, model, "advance_peers", "_form_partnerships")
+    stage, consent, friction, draws, rates = args
+    uniform = np.zeros(stage.shape)
+    upper = np.triu(np.ones(stage.shape, dtype=bool), 1)
+    uniform[upper] = draws
+    uniform = uniform + uniform.T
+    start = formation.talks_start(consent, rates[0], stage, symmetric=True)
+    want = formation.advance(stage, consent, friction, uniform, start=start, signing_rate=rates[1],
+                             lapse_rate=rates[2], termination_rate=rates[3])
+    np.fill_diagonal(want, formation.NONE)
+    np.testing.assert_array_equal(new, want)
+    np.testing.assert_array_equal(new, new.T)
+
+
+def test_adapt_policies_matches_the_numpy_specification(model):
+    from sim import dynamics
+    from sim.model import NONALIGNED
+
+    rng = np.random.default_rng(8)
+    n = len(model.iso3)
+    change = rng.normal(0.0, 0.02, n)  # shares moved both ways, so every branch runs
+    got = {name: getattr(model, name).copy() for name in
+           ("openness", "price", "controls", "_closed", "_open_pair", "_seller_controls_pair")}
+    want = {name: array.copy() for name, array in got.items()}
+    sellers, leaders = model._providers, model._leaders
+    kernels.adapt_policies(
+        change, got["openness"], got["price"], model._provider_only, 0.05, sellers, model._bloc_code[sellers],
+        NONALIGNED, leaders, model._actor_row[leaders], model._bloc_code[leaders], got["controls"],
+        model.control_scope, model.sanctions, got["_closed"], model._provider_column, model._choosers,
+        got["_open_pair"], got["_seller_controls_pair"], 2.0)
+    providers = model._provider_only
+    want["openness"][providers], want["price"][providers] = dynamics.adapt_providers(
+        want["openness"][providers], want["price"][providers], change[providers], 0.05)
+    rival_camp = model._bloc_code[sellers] != NONALIGNED
+    for leader in leaders:
+        row = model._actor_row[leader]
+        rival = rival_camp & (model._bloc_code[sellers] != model._bloc_code[leader])
+        want["controls"][row] = dynamics.tighten_controls(
+            want["controls"][row], model.control_scope[row], float(change[sellers][rival].sum()), 2.0)
+        want["_closed"][row] = np.maximum(want["controls"][row], model.sanctions[row])
+        column = model._provider_column[row]
+        want["_open_pair"][:, column] = 1.0 - want["_closed"][row, model._choosers]
+        want["_seller_controls_pair"][:, column] = want["controls"][row, model._choosers]
+    for name in got:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-12, atol=1e-7, err_msg=name)
+    assert not np.array_equal(got["controls"], model.controls)  # the leaders did respond
