@@ -635,3 +635,49 @@ def adapt_policies(change, openness, price, provider_only, rate, sellers, seller
             for i in range(buyers.size):
                 open_pair[i, column] = F32(1.0) - F32(closed[row, buyers[i]])
                 seller_controls[i, column] = F32(controls[row, buyers[i]])
+
+
+@njit(cache=True, error_model="numpy")
+def country_outcomes(n, sellers, buyers, actors, weight, partners, squares, domestic, n_buyers, peer_signed):
+    """Per-country outcomes of the year from the portfolio sums (:func:`portfolio_sums`, :func:`peer_sums`).
+
+    Args:
+        n: Number of countries.
+        sellers: Indices of the sellers, (m,).
+        buyers: Indices of the second-wave countries, (r,).
+        actors: Indices of the actors of the data, (n_a,).
+        weight: Total portfolio weight on each seller, (m,).
+        partners: Partners of each buyer, (r,).
+        squares: ``sum_j w_ij^2`` of each buyer, (r,).
+        domestic: Home weight of each buyer, (r,) float32.
+        n_buyers: Buyers of each seller, (m,).
+        peer_signed: Signed actor partnerships of each actor, (n_a,).
+
+    Returns:
+        ``(share, portfolio_hhi, n_partners, n_peers, domestic_share)``, (n,) each, and the sum of the
+        buyers' HHI with the number of buyers that have partners. A seller's share is its part of
+        all portfolio weight (0 everywhere when there is none); a buyer's HHI is
+        ``sum_j (w_ij / (1 - w_i0))^2``, at most 1, and 0 without partners.
+    """
+    share = np.zeros(n)
+    hhi = np.zeros(n)
+    n_partners = np.zeros(n, dtype=np.int64)
+    n_peers = np.zeros(n, dtype=np.int64)
+    domestic_share = np.ones(n)
+    total = weight.sum()
+    for j in range(sellers.size):
+        if total > 0:
+            share[sellers[j]] = weight[j] / total
+        n_partners[sellers[j]] = n_buyers[j]
+    hhi_sum, with_partners = 0.0, 0
+    for i in range(buyers.size):
+        abroad = 1.0 - np.float64(domestic[i])
+        if partners[i] > 0:
+            hhi[buyers[i]] = min(squares[i] / abroad**2, 1.0)
+            hhi_sum += hhi[buyers[i]]
+            with_partners += 1
+        n_partners[buyers[i]] = partners[i]
+        domestic_share[buyers[i]] = domestic[i]
+    for a in range(actors.size):
+        n_peers[actors[a]] = peer_signed[a]
+    return share, hhi, n_partners, n_peers, domestic_share, hhi_sum, with_partners

@@ -5,36 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def provider_shares(weight: np.ndarray) -> np.ndarray:
-    """Each provider's share of all second-wave partnership weight.
-
-    Args:
-        weight: Total portfolio weight on each provider ``sum_i w_ij``, shape (m,).
-
-    Returns:
-        Shares, shape (m,), summing to one (all zero when there is no partnership).
-    """
-    total = weight.sum()
-    return weight / total if total > 0 else np.zeros_like(weight)
-
-
-def portfolio_hhi(squares: np.ndarray, totals: np.ndarray, partners: np.ndarray) -> np.ndarray:
-    """Herfindahl-Hirschman index of each chooser's foreign portfolio.
-
-    ``H_i = sum_j (w_ij / sum_k w_ik)^2``; 0 for a chooser with no partner.
-
-    Args:
-        squares: ``sum_j w_ij^2`` per chooser, shape (r,).
-        totals: Row sums ``sum_j w_ij``, shape (r,).
-        partners: Number of non-zero weights per row, shape (r,).
-
-    Returns:
-        Index per chooser in [0, 1], shape (r,).
-    """
-    safe = np.where(partners > 0, totals, 1.0)
-    return np.where(partners > 0, np.minimum(squares / safe**2, 1.0), 0.0)
-
-
 def bloc_modularity(by_bloc: np.ndarray) -> float:
     """Newman modularity of the partnership network split into geopolitical blocs.
 

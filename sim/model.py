@@ -26,9 +26,9 @@ from sim import dynamics, formation, kernels, yields
 from sim.agents import Country
 from sim.choice import PAIR_DTYPE, home_values
 from sim.collector import ArrayDataCollector
-from sim.data import DEFAULT_DATA_DIR, WorldData, load_world
+from sim.data import DEFAULT_DATA_DIR, ROLES, WorldData, load_world
 from sim.events import Event, EventError, parse_events
-from sim.metrics import bloc_modularity, portfolio_hhi, provider_shares
+from sim.metrics import bloc_modularity
 from sim.parameters import PARAMETERS, check_parameter
 from sim.world import WorldArrays, from_data, synthetic
 
@@ -282,6 +282,7 @@ class QuantumWorld(mesa.Model):
 
     def _index_roles(self) -> None:
         """Recompute who buys and who sells, and the static pair arrays."""
+        self._role_code = np.searchsorted(ROLES, self.role)  # ROLES is in alphabetical order
         self._is_chooser = self.role == "second_wave"
         self._is_leader = self.role == "leader"
         self._is_provider = self.role == "provider"
@@ -675,27 +676,15 @@ class QuantumWorld(mesa.Model):
     # ---------------------------------------------------------------- metrics
     def _update_metrics(self) -> None:
         """Compute this year's outcomes from the state arrays."""
-        n = len(self.iso3)
         self._share_before = self.share
-        self.share = np.zeros(n)
-        self.share[self._providers] = provider_shares(self._weight)
-        partners = self._partners
-        hhi = portfolio_hhi(self._squares, 1.0 - self.domestic.astype(np.float64), partners)
-        self.portfolio_hhi = np.zeros(n)
-        self.portfolio_hhi[self._choosers] = hhi
-        self.n_partners = np.zeros(n, dtype=int)
-        self.n_partners[self._choosers] = partners
-        self.n_partners[self._providers] = self._buyers
-        self.n_peers = np.zeros(n, dtype=int)
-        self.n_peers[self.actors] = self._peer_signed
-        self.domestic_share = np.ones(n)
-        self.domestic_share[self._choosers] = self.domestic
-
-        def group_mean(members: np.ndarray) -> float:
-            return float(self.capability[members].sum() / len(members)) if len(members) else 0.0
-
-        leaders, second = group_mean(self._leaders), group_mean(self._choosers)
-        n_with_partners = int(np.count_nonzero(partners))
+        (self.share, self.portfolio_hhi, self.n_partners, self.n_peers, self.domestic_share, hhi_sum,
+         n_with_partners) = kernels.country_outcomes(
+            len(self.iso3), self._providers, self._choosers, self.actors, self._weight, self._partners,
+            self._squares, self.domestic, self._buyers, self._peer_signed)
+        members = np.bincount(self._role_code, minlength=len(ROLES))
+        totals = np.bincount(self._role_code, weights=self.capability, minlength=len(ROLES))
+        means = totals / np.maximum(members, 1)
+        leaders, providers, second = means.tolist()
         promoted = self._promoted
         metrics: dict[str, float] = {
             "year": self.year,
@@ -706,12 +695,12 @@ class QuantumWorld(mesa.Model):
         metrics["share_promoted"] = float(self.share[promoted].sum())
         metrics.update(
             {
-                "hhi_second_wave": float(hhi.sum() / n_with_partners) if n_with_partners else 0.0,
+                "hhi_second_wave": hhi_sum / n_with_partners if n_with_partners else 0.0,
                 "capability_leaders": leaders,
-                "capability_providers": group_mean(self._provider_only),
+                "capability_providers": providers,
                 "capability_second_wave": second,
                 "capability_gap": leaders / second if second > 0 else 0.0,
-                "n_partnerships": int(partners.sum()),
+                "n_partnerships": int(self._partners.sum()),
                 "bloc_modularity": bloc_modularity(self._by_bloc),
                 "domestic_share_second_wave": float(self.domestic.sum(dtype=np.float64) / len(self.domestic))
                 if len(self._choosers) else 1.0,
