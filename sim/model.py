@@ -173,6 +173,7 @@ class QuantumWorld(mesa.Model):
         if n_countries is not None:
             world = synthetic(world, int(n_countries), self.rng)
         self._init_state(world)
+        self._kernel_constants()
         self.events = parse_events(
             events, list(self.iso3), self.base_year, self.base_year + self.horizon
         )
@@ -257,6 +258,19 @@ class QuantumWorld(mesa.Model):
         self._n_peer_pairs = len(actors) * (len(actors) - 1) // 2
         self._revenue = np.zeros(world.n)
 
+    def _kernel_constants(self) -> None:
+        """The parameter vectors the kernels take (parameters are fixed for a model's life)."""
+        p, ties, dependence = self.params, formation.KIND_TIES, formation.KIND_DEPENDENCE
+        self._commercial_scalars = np.array([p["transfer_gain"], p["trust_gain"], p["choice_temperature"],
+                                             ties["commercial"] * p["partnership_overhead_usd"]])
+        self._peer_scalars = np.array([
+            p["science_gain"], p["trust_gain"], p["build_threshold_usd"], p["partnership_overhead_usd"],
+            p["programme_share"], p["alignment_weight"], p["dependence_weight"], p["choice_temperature"],
+            ties["science"], ties["programme"], dependence["science"], dependence["programme"],
+        ])
+        self._peer_ties = np.array([ties["science"], ties["programme"]])
+        self._rates = np.array([p["talks_rate"], p["signing_rate"], p["lapse_rate"], p["termination_rate"]])
+
     def _init_partnerships(self, world: WorldArrays) -> None:
         """The partnerships the data record at the start: actor pairs and commercial pairs."""
         actors = self.actors
@@ -308,6 +322,8 @@ class QuantumWorld(mesa.Model):
             self.alignment[self._choosers][:, None] - self.alignment[self._providers][None, :]
         ) / 2.0
         self._trust_pair[...] = self._pair(self.ties)
+        self._buyer_risk_weight = (self.params["dependence_weight"] * formation.KIND_DEPENDENCE["commercial"]
+                                   * self.dependence_aversion[self._choosers]).astype(PAIR_DTYPE)
         alignment_weight = PAIR_DTYPE(self.params["alignment_weight"])
         self._seller_alignment_pair[...] = alignment_weight * self._distance_pair * (1.0 - self._trust_pair)
         self._refresh_pairs()
@@ -497,26 +513,21 @@ class QuantumWorld(mesa.Model):
         partners once it has as many as it can afford. Sellers value the list price over
         their overhead, minus political distance and their secondary-sanctions risk.
         """
-        p = self.params
         choosers, providers = self._choosers, self._providers
         if len(choosers) == 0 or len(providers) == 0:
             return
         self._home_value = home_values(self._home_yield[choosers])
         seller_capability = self.capability[providers]
-        risk_weight = (p["dependence_weight"] * formation.KIND_DEPENDENCE["commercial"]
-                       * self.dependence_aversion[choosers])
-        scalars = np.array([p["transfer_gain"], p["trust_gain"], p["choice_temperature"],
-                            formation.KIND_TIES["commercial"] * p["partnership_overhead_usd"]])
         (self._cost, self._yield, self._partner_value, self._commercial_consent,
          self._commercial_friction) = kernels.value_pairs(
             self._pair_block, self.spending[choosers],
             np.log(self.capability[choosers]).astype(PAIR_DTYPE), self._absorptive[choosers],
             np.maximum(self._theta, self._home_value), self._affordable(),
-            risk_weight.astype(PAIR_DTYPE),
+            self._buyer_risk_weight,
             self.price[providers].astype(PAIR_DTYPE), self.openness[providers].astype(PAIR_DTYPE),
             np.log(seller_capability).astype(PAIR_DTYPE), self._home_yield[providers],
             (seller_capability / seller_capability.sum()).astype(PAIR_DTYPE),
-            self.commercial_stage, scalars,
+            self.commercial_stage, self._commercial_scalars,
         )
 
     def _affordable(self) -> np.ndarray:
@@ -528,7 +539,6 @@ class QuantumWorld(mesa.Model):
 
     def _value_peers(self) -> None:
         """Values, consents and frictions of every pair of actors (leaders and providers of the data)."""
-        p = self.params
         actors = self.actors
         if len(actors) < 2:
             self._peer_consent = np.zeros((len(actors), len(actors)))
@@ -538,22 +548,15 @@ class QuantumWorld(mesa.Model):
         actor = np.stack([spend, home, self.efficiency[actors], self._absorptive[actors],
                           self.openness[actors], self.capability[actors], self._exposure[actors],
                           self._status[actors], self.dependence_aversion[actors], output])
-        ties, dependence = formation.KIND_TIES, formation.KIND_DEPENDENCE
-        scalars = np.array([
-            p["science_gain"], p["trust_gain"], p["build_threshold_usd"], p["partnership_overhead_usd"],
-            p["programme_share"], p["alignment_weight"], p["dependence_weight"], p["choice_temperature"],
-            ties["science"], ties["programme"], dependence["science"], dependence["programme"],
-        ])
         self._spillover, self._pool_yield, self.peer_kind, self._peer_consent, self._peer_friction = (
             kernels.value_peers(actor, self._closed[:, actors], self._peer_trust, self._peer_distance,
                                 self.sanctions[:, actors], self.controls[:, actors], self.peer_stage,
-                                self.peer_kind, scalars))
+                                self.peer_kind, self._peer_scalars))
 
     # ------------------------------------------------------------ formation
     def _form_partnerships(self) -> None:
         """Every pair moves between none, talks and signed (see :mod:`sim.formation`)."""
-        p = self.params
-        rates = np.array([p["talks_rate"], p["signing_rate"], p["lapse_rate"], p["termination_rate"]])
+        rates = self._rates
         if len(self.actors) >= 2:
             self.peer_stage = kernels.advance_peers(self.peer_stage, self._peer_consent, self._peer_friction,
                                                     self.rng.random(self._n_peer_pairs), rates)
@@ -594,11 +597,10 @@ class QuantumWorld(mesa.Model):
         """The per-actor sums and counts of the actor partnerships (:func:`sim.kernels.peer_sums`)."""
         n = len(self.actors)
         if n >= 2:
-            ties = np.array([formation.KIND_TIES["science"], formation.KIND_TIES["programme"]])
             (self._peer_science, self._peer_pooled, self._peer_programme_share, self._peer_overheads,
              self._peer_signed, self._peer_counts, self._peer_signed_same_bloc) = kernels.peer_sums(
                 self.peer_stage, self.peer_kind, self._spillover, self._pool_yield, self._peer_bloc_same,
-                self.params["programme_share"], PROGRAMME_CAP, ties)
+                self.params["programme_share"], PROGRAMME_CAP, self._peer_ties)
         else:
             zeros = np.zeros(n)
             (self._peer_science, self._peer_pooled, self._peer_programme_share,
