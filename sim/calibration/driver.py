@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 import pyabc
@@ -187,8 +187,9 @@ def open_directory(calibration: Calibration, out: Path, resume: bool, command: s
                                    "continue it with --resume or choose another --out")
         manifest = read_manifest(out)
         if manifest.get("calibration", {}).get("sha256") != calibration.digest:
+            started = str(manifest.get("calibration", {}).get("sha256"))[:12]
             raise CalibrationError(f"{out}: cannot resume: expected the calibration file it was started "
-                                   f"with (sha256 {str(manifest.get('calibration', {}).get('sha256'))[:12]}), "
+                                   f"with (sha256 {started}), "
                                    f"found {calibration.path} changed (sha256 {calibration.digest[:12]})")
         if manifest["scenario"]["digest"] != calibration.scenario.digest():
             raise CalibrationError(f"{out}: cannot resume: the scenario, its data or the model's defaults "
@@ -253,7 +254,7 @@ def _backend(workers: int, scheduler: str | None) -> tuple[Any, Any, Any, str]:
 
 def run_calibration(calibration: Calibration, out: str | Path, *, workers: int = 1,
                     scheduler: str | None = None, resume: bool = False, command: str = "",
-                    stream: TextIO | None = sys.stderr,
+                    progress: bool = True, plots: bool = True,
                     after_generation: Callable[[int], None] | None = None) -> Path:
     """Run (or resume) a calibration into ``out`` and write its outputs.
 
@@ -264,7 +265,8 @@ def run_calibration(calibration: Calibration, out: str | Path, *, workers: int =
         scheduler: Dask scheduler address, ``"local"`` for a local cluster, or None.
         resume: Continue the calibration in ``out`` from its last finished generation.
         command: The command line, for the manifest.
-        stream: Where progress lines go (None: nowhere).
+        progress: Print a line to stderr after each generation.
+        plots: Draw the plots.
         after_generation: Called with each finished generation's index (tests).
 
     Returns:
@@ -309,8 +311,8 @@ def run_calibration(calibration: Calibration, out: str | Path, *, workers: int =
             ran = len(rows) - done_before
             per_generation = (time.perf_counter() - clock) / max(ran, 1)
             left = per_generation * (spec.generations - len(rows))
-            if stream is not None:
-                print(progress_line(rows[-1], spec.generations, left), file=stream, flush=True)
+            if progress:
+                print(progress_line(rows[-1], spec.generations, left), file=sys.stderr, flush=True)
             manifest["generations"] = rows
             write_json(out / MANIFEST, manifest)
             if after_generation is not None:
@@ -326,7 +328,7 @@ def run_calibration(calibration: Calibration, out: str | Path, *, workers: int =
         session.update(finished=now(), status=status)
         manifest["status"] = status
         write_json(out / MANIFEST, manifest)
-    write_outputs(calibration, out, pyabc.History(db))
+    write_outputs(calibration, out, pyabc.History(db), plots=plots)
     return out
 
 

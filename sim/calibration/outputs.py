@@ -57,13 +57,15 @@ def summary_table(calibration: Calibration, posterior: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def write_outputs(calibration: Calibration, out: Path, history: pyabc.History) -> list[Path]:
+def write_outputs(calibration: Calibration, out: Path, history: pyabc.History, *,
+                  plots: bool = True) -> list[Path]:
     """Write generations.csv, posterior.parquet, summary.csv, the plots and the manifest's summary.
 
     Args:
         calibration: The calibration.
         out: Its output directory.
         history: Its pyabc history.
+        plots: Draw the plots.
 
     Returns:
         The files written.
@@ -79,12 +81,12 @@ def write_outputs(calibration: Calibration, out: Path, history: pyabc.History) -
     posterior.to_parquet(temporary, index=False)
     os.replace(temporary, out / POSTERIOR)
     _write_csv(summary, out / SUMMARY)
-    plots = draw_calibration_plots(calibration, generations, posterior_frame(history, 0), posterior,
-                                   out / "plots")
+    drawn = (draw_calibration_plots(calibration, generations, posterior_frame(history, 0), posterior,
+                                    out / "plots") if plots else [])
     manifest = read_manifest(out)
     manifest["posterior"] = {"file": POSTERIOR, "generation": int(history.max_t),
                              "particles": len(posterior),
                              "summary": summary[["parameter", "mean", "median", "low90", "high90",
                                                  "width_ratio"]].to_dict("records")}
     write_json(out / "manifest.json", manifest)
-    return [out / GENERATIONS, out / POSTERIOR, out / SUMMARY, *plots]
+    return [out / GENERATIONS, out / POSTERIOR, out / SUMMARY, *drawn]

@@ -102,7 +102,8 @@ def figure_predictive(calibration: Calibration, first: pd.DataFrame, posterior: 
         ax.hist(posterior[column], bins=20, range=span, weights=posterior["weight"], color=PALETTE[0],
                 alpha=0.7, label="posterior")
         ax.axvline(target.observed, color=PALETTE[1], lw=2, label="observed")
-        ax.axvspan(target.observed - target.sigma, target.observed + target.sigma, color=PALETTE[1], alpha=0.15)
+        ax.axvspan(target.observed - target.sigma, target.observed + target.sigma, color=PALETTE[1],
+                   alpha=0.15)
         ax.set_title(f"{target.name} ({target.year})", fontsize=8)
         ax.set_yticks([])
     for ax in axes[len(targets):]:

@@ -246,7 +246,8 @@ def _prior(item: PriorSpec, fail: Any) -> Prior:
     valid = f"[{spec.low:g}, {spec.high:g}] ({spec.unit})"
     if item.prior == "normal":
         if item.mean is None or item.sd is None:
-            raise fail("prior", f"a normal prior expects mean and sd, found mean={item.mean!r}, sd={item.sd!r}")
+            raise fail("prior", f"a normal prior expects mean and sd, found mean={item.mean!r}, "
+                                f"sd={item.sd!r}")
         low = spec.low if item.low is None else float(item.low)
         high = spec.high if item.high is None else float(item.high)
     else:
@@ -301,7 +302,8 @@ def _target(item: TargetSpec, scenario: Scenario, iso3: tuple[str, ...], blocs: 
             raise fail(key, f"expected one of {', '.join(PARTNER_KINDS)}, found {value!r}"
                             f"{nearest(value, PARTNER_KINDS)}")
         if key == "country" and value not in iso3:
-            raise fail(key, f"expected an ISO3 code of the scenario's data, found {value!r}{nearest(value, iso3)}")
+            raise fail(key, f"expected an ISO3 code of the scenario's data, found {value!r}"
+                            f"{nearest(value, iso3)}")
         if key == "camps":
             for camp in value:
                 if camp not in blocs:

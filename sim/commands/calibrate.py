@@ -52,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="continue the calibration in the output directory from its last finished "
                              "generation")
+    parser.add_argument("--no-plots", dest="plots", action="store_false", help="do not draw plots")
     parser.set_defaults(handler=calibrate)
 
 
@@ -73,7 +74,7 @@ def calibrate(args: argparse.Namespace) -> int:
     calibration = load_calibration(args.calibration)
     out = args.out or Path("runs") / "calibrations" / calibration.name
     run_calibration(calibration, out, workers=workers, scheduler=args.scheduler, resume=args.resume,
-                    command=" ".join(["qgeo", "calibrate", *sys.argv[2:]]))
-    print(f"{display_path(out)}: posterior.parquet, summary.csv, generations.csv, manifest.json, plots/ "
-          f"of calibration '{calibration.name}'")
+                    command=" ".join(["qgeo", "calibrate", *sys.argv[2:]]), plots=args.plots)
+    print(f"{display_path(out)}: posterior.parquet, summary.csv, generations.csv, manifest.json"
+          + (", plots/" if args.plots else "") + f" of calibration '{calibration.name}'")
     return 0
