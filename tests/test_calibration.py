@@ -198,8 +198,7 @@ def test_shipped_calibration_observations_are_the_agreements_to_2021_and_the_202
     for target in calibration.targets:
         if target.statistic != "log_spending_total":
             assert target.year <= 2021
-            assert target.sigma == pytest.approx(math.sqrt(max(target.observed, 1)), abs=0.01) or \
-                target.name == "signed_actors_west_2021"
+            assert target.sigma == pytest.approx(math.sqrt(max(target.observed, 1)), abs=0.01)
 
 
 # --------------------------------------------------------------------------- running
