@@ -302,3 +302,27 @@ def test_calibration_recovers_known_parameters(tmp_path):
     for name, value in truth.items():
         assert summary.loc[name, "low90"] <= value <= summary.loc[name, "high90"], (name, summary)
         assert summary.loc[name, "width90"] < summary.loc[name, "prior_width90"]
+
+
+def test_min_acceptance_stops_a_calibration_and_resume_keeps_it_stopped(tmp_path, capsys):
+    path = write_tiny(tmp_path, [SCIENCE, TALKS_COMMERCIAL], population=10, generations=6)
+    path.write_text(path.read_text().replace("generations = 6", "generations = 6\nmin_acceptance = 0.5"))
+    out = tmp_path / "out"
+    assert main(["calibrate", str(path), "--out", str(out), "--no-plots"]) == 0
+    err = capsys.readouterr().err
+    assert "stopped, acceptance rate below min_acceptance = 0.5 (20 proposals gave fewer than 10" in err
+    generations = pd.read_csv(out / "generations.csv")
+    assert 1 <= len(generations) < 6 and (generations["acceptance_rate"] >= 0.5).all()
+    import json
+
+    stopped = json.loads((out / "manifest.json").read_text())["stopped"]
+    assert stopped["generation"] == len(generations)
+    before = posterior(out)
+    assert main(["calibrate", str(path), "--out", str(out), "--resume", "--no-plots"]) == 0
+    pd.testing.assert_frame_equal(posterior(out), before)
+    spending = {"name": "spending", "statistic": "log_spending_total", "year": 2021, "observed": 22.0,
+                "sigma": 0.1}  # continuous distances: about half the first proposals are accepted
+    strict = write_tiny(tmp_path, [spending], population=10, name="strict.toml")
+    strict.write_text(strict.read_text().replace("generations = 2", "generations = 2\nmin_acceptance = 0.99"))
+    assert main(["calibrate", str(strict), "--out", str(tmp_path / "none"), "--no-plots"]) == 2
+    assert "the first generation already fell below it" in capsys.readouterr().err

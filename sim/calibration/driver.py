@@ -304,10 +304,20 @@ def run_calibration(calibration: Calibration, out: str | Path, *, workers: int =
             rows = generation_table(history) if stored else []
             if done_before is None:
                 done_before = len(rows)
-            if _finished(rows, spec):
+            if _finished(rows, spec) or manifest.get("stopped"):
                 break
-            abc.run(max_nr_populations=1, minimum_epsilon=spec.min_epsilon)
-            rows = generation_table(pyabc.History(db))
+            abc.run(max_nr_populations=1, minimum_epsilon=spec.min_epsilon,
+                    min_acceptance_rate=spec.min_acceptance)
+            before, rows = len(rows), generation_table(pyabc.History(db))
+            if len(rows) == before:  # the generation ran out of proposals: acceptance below min_acceptance
+                reason = (f"acceptance rate below min_acceptance = {spec.min_acceptance} "
+                          f"({math.ceil(spec.population / spec.min_acceptance)} proposals gave fewer than "
+                          f"{spec.population} particles)")
+                manifest["stopped"] = {"generation": before, "reason": reason}
+                if progress:
+                    print(f"generation {before + 1}/{spec.generations}: stopped, {reason}", file=sys.stderr,
+                          flush=True)
+                break
             ran = len(rows) - done_before
             per_generation = (time.perf_counter() - clock) / max(ran, 1)
             left = per_generation * (spec.generations - len(rows))
@@ -328,6 +338,9 @@ def run_calibration(calibration: Calibration, out: str | Path, *, workers: int =
         session.update(finished=now(), status=status)
         manifest["status"] = status
         write_json(out / MANIFEST, manifest)
+    if not (out / HISTORY).is_file() or pyabc.History(db).n_populations == 0:
+        raise CalibrationError(f"{calibration.path}: min_acceptance = {spec.min_acceptance}: the first "
+                               "generation already fell below it, so there is no posterior; lower it")
     write_outputs(calibration, out, pyabc.History(db), plots=plots)
     return out
 

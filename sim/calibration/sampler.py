@@ -117,7 +117,7 @@ class DeterministicSampler(Sampler):
         """
         payload = cloudpickle.dumps(simulate_one)
         chunk = max(1, min(25, math.ceil(n / (4 * self.workers))))
-        limit = max_eval if math.isfinite(max_eval) else math.inf
+        limit = math.ceil(max_eval) if math.isfinite(max_eval) else math.inf
         results: dict[int, list[Any]] = {}
         cut = self._evaluate(payload, t, n, chunk, limit, results)
         sample = self._create_empty_sample()

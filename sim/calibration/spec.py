@@ -6,7 +6,8 @@ A calibration file is data only (read with :mod:`tomllib`)::
     scenario = "history"         # a shipped scenario name, or a path relative to this file
     seed = 20190102              # root seed: particle i of generation t gets seeds derived from it
     population = 200             # particles per generation
-    generations = 8              # most generations (and/or min_epsilon = tolerance)
+    generations = 8              # most generations (and/or min_epsilon = tolerance,
+                                 # min_acceptance = lowest acceptance rate worth a generation)
     distance = "euclidean"       # or "manhattan": over (simulated - observed) / sigma
 
     [[parameters]]
@@ -125,6 +126,8 @@ class CalibrationSpec(_Strict):
         population: Particles per generation.
         generations: Most generations.
         min_epsilon: Stop once a generation's epsilon is at most this (tolerance).
+        min_acceptance: Stop when a generation's acceptance rate would fall below this: it is given at
+            most ``population / min_acceptance`` proposals, and is not kept if they are not enough.
         quantile: Quantile of the last generation's distances that sets the next epsilon.
         distance: ``euclidean`` or ``manhattan`` over the standardised differences.
         parameters: The parameters to estimate.
@@ -138,6 +141,7 @@ class CalibrationSpec(_Strict):
     population: Annotated[int, Field(ge=2, le=100_000)]
     generations: Annotated[int, Field(ge=1, le=1000)] = 10
     min_epsilon: Annotated[float, Field(ge=0)] = 0.0
+    min_acceptance: Annotated[float, Field(ge=0, lt=1)] = 0.0
     quantile: Annotated[float, Field(gt=0, lt=1)] = 0.5
     distance: Literal["euclidean", "manhattan"] = "euclidean"
     parameters: Annotated[list[PriorSpec], Field(min_length=1)]
