@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import signal
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyabc
 import pytest
 
 from sim.agreements import calibration_rows, load_agreements
@@ -241,8 +243,6 @@ def test_outputs_and_manifest(tmp_path, capsys):
     for name in ("history.db", "manifest.json", "generations.csv", "posterior.parquet", "summary.csv",
                  "plots/posterior.png", "plots/epsilon.svg", "plots/predictive.png"):
         assert (out / name).is_file(), name
-    import json
-
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["root_seed"] == 7 and manifest["status"] == "complete"
     assert manifest["versions"]["pyabc"].startswith("0.13")
@@ -276,8 +276,6 @@ def test_a_killed_calibration_resumes_to_the_same_posterior(tmp_path):
             break
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL
-    import pyabc
-
     assert pyabc.History(f"sqlite:///{out / 'history.db'}").max_t == 0  # only generation 1 is stored
     assert not (out / "posterior.parquet").exists()
     assert main(["calibrate", str(path), "--out", str(out), "--resume", "--no-plots"]) == 0
@@ -313,8 +311,6 @@ def test_min_acceptance_stops_a_calibration_and_resume_keeps_it_stopped(tmp_path
     assert "stopped, acceptance rate below min_acceptance = 0.5 (20 proposals gave fewer than 10" in err
     generations = pd.read_csv(out / "generations.csv")
     assert 1 <= len(generations) < 6 and (generations["acceptance_rate"] >= 0.5).all()
-    import json
-
     stopped = json.loads((out / "manifest.json").read_text())["stopped"]
     assert stopped["generation"] == len(generations)
     before = posterior(out)

@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from sim.cli import main
+from sim.execute import simulate_model
 from sim.posterior import load_posterior, with_values
 from sim.runner import simulate
 from sim.scenario import SCENARIO_DIR, load_scenario
@@ -136,8 +137,6 @@ def test_experiment_replication_r_uses_draw_r_and_inputs_win(tmp_path):
     assert len(draws) == 3
     outcomes = pd.concat(pd.read_parquet(p) for p in sorted((out / "runs").glob("part-*.parquet")))
     scenario = load_scenario(HISTORY)
-    from sim.execute import simulate_model
-
     assert len(outcomes) == 6
     for row in outcomes.to_dict("records"):
         values = {"talks_rate": draws[row["replication"]]["talks_rate"],
