@@ -18,6 +18,7 @@ from tqdm import tqdm
 from sim import rundir
 from sim.errors import UserError
 from sim.plots import draw_run_plots
+from sim.posterior import Posterior, per_replication
 from sim.runner import simulate
 from sim.scenario import Scenario
 from sim.summary import summarize
@@ -48,6 +49,7 @@ def run_scenario(
     command: Sequence[str] = (),
     progress: bool | None = None,
     plots: bool = True,
+    posterior: Posterior | None = None,
 ) -> Path:
     """Run every unfinished replication, then write the summary and the plots.
 
@@ -59,6 +61,7 @@ def run_scenario(
         command: The command line to record in the manifest.
         progress: Show a progress bar (default: only when stderr is a terminal).
         plots: Draw the plots.
+        posterior: Run replication ``k`` with posterior draw ``k`` (see :mod:`sim.posterior`).
 
     Returns:
         The run directory.
@@ -69,8 +72,11 @@ def run_scenario(
     if workers < 1:
         raise UserError(f"--workers: expected a number of processes >= 1, found {workers}")
     run_dir = Path(run_dir)
-    manifest = rundir.prepare(run_dir, scenario, resume, command)
     seeds = scenario.replication_seeds()
+    record = None if posterior is None else posterior.record(len(seeds), scenario.seed)
+    manifest = rundir.prepare(run_dir, scenario, resume, command, posterior=record)
+    scenarios = per_replication(scenario, None if posterior is None else posterior.draw(len(seeds),
+                                                                                      scenario.seed))
     done = set(rundir.finished(run_dir, len(seeds)))
     pending = [k for k in range(len(seeds)) if k not in done]
     show = sys.stderr.isatty() if progress is None else progress
@@ -78,10 +84,10 @@ def run_scenario(
               desc=scenario.name) as bar:
         if workers == 1 or len(pending) <= 1:
             for k in pending:
-                replicate_into(scenario, seeds[k], k, run_dir)
+                replicate_into(scenarios[k], seeds[k], k, run_dir)
                 bar.update()
         else:
-            _run_parallel(scenario, seeds, pending, run_dir, workers, bar)
+            _run_parallel(scenarios, seeds, pending, run_dir, workers, bar)
     write_summary(run_dir)
     if plots:
         draw_plots(run_dir)
@@ -90,10 +96,10 @@ def run_scenario(
 
 
 def _run_parallel(
-    scenario: Scenario, seeds: list[int], pending: list[int], run_dir: Path, workers: int, bar: tqdm
+    scenarios: list[Scenario], seeds: list[int], pending: list[int], run_dir: Path, workers: int, bar: tqdm
 ) -> None:
     with ProcessPoolExecutor(max_workers=min(workers, len(pending))) as pool:
-        futures = {pool.submit(replicate_into, scenario, seeds[k], k, run_dir) for k in pending}
+        futures = {pool.submit(replicate_into, scenarios[k], seeds[k], k, run_dir) for k in pending}
         try:
             while futures:
                 finished, futures = wait(futures, return_when=FIRST_EXCEPTION)

@@ -717,7 +717,7 @@ def agreements_path(data_dir: str | Path | None = None) -> Path | None:
     return _load_world_file(DEFAULT_DATA_DIR if data_dir is None else Path(data_dir))[2]
 
 
-def _initial_partnerships(
+def initial_partnerships(
     agreements: pd.DataFrame, known: Mapping[str, int], roles: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Stage and kind matrices of the partnerships the agreements describe.
@@ -785,7 +785,7 @@ def load_world(data_dir: str | Path | None = None) -> WorldData:
     else:
         initial = calibration_rows(load_agreements(agreements_path, known),
                                    until=min(base_year, CALIBRATION_END)).reset_index(drop=True)
-    stage, kind = _initial_partnerships(initial, known, roles)
+    stage, kind = initial_partnerships(initial, known, roles)
     return WorldData(
         base_year=base_year,
         iso3=tuple(iso3),

@@ -51,6 +51,7 @@ import pyarrow.parquet as pq
 from sim.design import Design, build_design
 from sim.experiment import Experiment, ExperimentError, Input, OutcomeSpec
 from sim.model import QuantumWorld
+from sim.posterior import Posterior, with_values
 from sim.rundir import now, versions, write_json
 from sim.scenario import Scenario, load_scenario
 from sim.seeds import derive_seed
@@ -181,11 +182,14 @@ class RunContext:
         scenario: The base scenario, with the experiment's ``steps`` and ``fixed`` applied.
         outcomes: The outcomes to keep.
         inputs: The inputs (names and types).
+        draws: Posterior draws: replication ``r`` of every design point runs with ``draws[r]``
+            (before the inputs are applied); empty without a posterior.
     """
 
     scenario: Scenario
     outcomes: tuple[OutcomeSpec, ...]
     inputs: tuple[Input, ...]
+    draws: tuple[Mapping[str, float], ...] = ()
 
 
 @dataclass
@@ -215,7 +219,10 @@ def run_one(context: RunContext, run: Mapping[str, Any]) -> tuple[dict[str, Any]
         outcomes (or None when there are none).
     """
     values = {item.name: item.cast(run[item.name]) for item in context.inputs}
-    columns = simulate_model(apply_inputs(context.scenario, values), int(run["seed"]))
+    scenario = context.scenario
+    if context.draws:
+        scenario = with_values(scenario, context.draws[int(run["replication"])])
+    columns = simulate_model(apply_inputs(scenario, values), int(run["seed"]))
     row = {key: int(run[key]) for key in ID_COLUMNS} | values | outcome_values(columns, context.outcomes)
     series_outcomes = [o for o in context.outcomes if o.stat == "series"]
     if not series_outcomes:
@@ -821,19 +828,23 @@ def base_scenario(experiment: Experiment) -> Scenario:
     return load_scenario(experiment.scenario_path, overrides=experiment.base_overrides())
 
 
-def context_for(experiment: Experiment) -> RunContext:
+def context_for(experiment: Experiment, posterior: Posterior | None = None) -> RunContext:
     """The context shipped with every task.
 
     Args:
         experiment: The experiment.
+        posterior: Run replication ``r`` with posterior draw ``r`` (see :mod:`sim.posterior`).
 
     Returns:
         The context.
     """
-    return RunContext(base_scenario(experiment), tuple(experiment.spec.outcomes), experiment.inputs)
+    draws = () if posterior is None else tuple(posterior.draw(experiment.spec.replications,
+                                                              experiment.spec.seed))
+    return RunContext(base_scenario(experiment), tuple(experiment.spec.outcomes), experiment.inputs, draws)
 
 
-def new_manifest(experiment: Experiment, design: Design, scenario: Scenario, n_runs: int) -> dict[str, Any]:
+def new_manifest(experiment: Experiment, design: Design, scenario: Scenario, n_runs: int,
+                 posterior: Posterior | None = None) -> dict[str, Any]:
     """The manifest of a new experiment output directory.
 
     Args:
@@ -841,6 +852,7 @@ def new_manifest(experiment: Experiment, design: Design, scenario: Scenario, n_r
         design: Its design.
         scenario: Its base scenario.
         n_runs: Runs in the plan.
+        posterior: The posterior the replications draw from, or None.
 
     Returns:
         The manifest (sessions are appended by :func:`run_experiment`).
@@ -865,17 +877,20 @@ def new_manifest(experiment: Experiment, design: Design, scenario: Scenario, n_r
         "replications": spec.replications,
         "n_runs": n_runs,
         "seed_rule": "run k = point * replications + replication; seed = sim.seeds.derive_seed(root_seed, k)",
+        "posterior": None if posterior is None else posterior.record(spec.replications, spec.seed),
         "sessions": [],
     }
 
 
-def open_store(experiment: Experiment, out: Path, resume: bool) -> tuple[ResultStore, pd.DataFrame]:
+def open_store(experiment: Experiment, out: Path, resume: bool,
+               posterior: Posterior | None = None) -> tuple[ResultStore, pd.DataFrame]:
     """Create the output directory, or reopen it to resume.
 
     Args:
         experiment: The experiment.
         out: Output directory.
         resume: Continue an existing directory.
+        posterior: The posterior the replications draw from, or None.
 
     Returns:
         The store and the run plan.
@@ -898,6 +913,13 @@ def open_store(experiment: Experiment, out: Path, resume: bool) -> tuple[ResultS
         if manifest["scenario"]["digest"] != scenario.digest():
             raise ExperimentError(f"{out}: cannot resume: the scenario, its data or the model's defaults "
                                   "changed since the experiment started (scenario digest differs)")
+        record = None if posterior is None else posterior.record(experiment.spec.replications,
+                                                                 experiment.spec.seed)
+        if manifest.get("posterior") != record:
+            before = (manifest.get("posterior") or {}).get("directory", "none")
+            raise ExperimentError(f"{out}: cannot resume: expected the same --posterior as when the "
+                                  f"experiment started ({before}), found "
+                                  f"{'none' if posterior is None else posterior.directory}")
         store.tidy()
         return store, store.plan()
     if out.is_dir() and any(out.iterdir()):
@@ -907,7 +929,7 @@ def open_store(experiment: Experiment, out: Path, resume: bool) -> tuple[ResultS
     plan = plan_runs(experiment, design)
     store.root.mkdir(parents=True, exist_ok=True)
     store.create(experiment, design, plan)
-    store.write_manifest(new_manifest(experiment, design, scenario, len(plan)))
+    store.write_manifest(new_manifest(experiment, design, scenario, len(plan), posterior))
     return store, plan
 
 
@@ -921,6 +943,7 @@ def run_experiment(
     chunk_size: int | None = None,
     progress: bool | None = None,
     command: str | None = None,
+    posterior: Posterior | None = None,
 ) -> Summary:
     """Run (or resume) an experiment, streaming results to ``out``.
 
@@ -933,6 +956,7 @@ def run_experiment(
         chunk_size: Runs per task (default: guided, see :func:`chunked`).
         progress: Show a progress bar (default: when stderr is a terminal).
         command: Command line, for the manifest.
+        posterior: Run replication ``r`` of every design point with posterior draw ``r``.
 
     Returns:
         The session's summary.
@@ -948,7 +972,7 @@ def run_experiment(
     try:
         return _session(experiment, Path(out), workers=workers, scheduler=scheduler, resume=resume,
                         chunk_size=chunk_size, progress=progress, command=command, pool=pool,
-                        backend=backend)
+                        backend=backend, posterior=posterior)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -956,12 +980,12 @@ def run_experiment(
 
 def _session(experiment: Experiment, out: Path, *, workers: int, scheduler: str | None, resume: bool,
              chunk_size: int | None, progress: bool | None, command: str | None,
-             pool: ProcessPoolExecutor | None, backend: str) -> Summary:
+             pool: ProcessPoolExecutor | None, backend: str, posterior: Posterior | None) -> Summary:
     """One session of :func:`run_experiment`, with the helper processes already started."""
     from tqdm import tqdm
 
     started, clock = now(), time.perf_counter()
-    store, plan = open_store(experiment, out, resume)
+    store, plan = open_store(experiment, out, resume, posterior)
     todo = plan[~plan["run"].isin(store.done_runs())]
     session = {"started": started, "command": command or " ".join(sys.argv), "backend": backend,
                "workers": workers, "scheduler": scheduler, "to_run": len(todo),
@@ -986,7 +1010,7 @@ def _session(experiment: Experiment, out: Path, *, workers: int, scheduler: str 
 
     status = "interrupted"
     try:
-        context = context_for(experiment)
+        context = context_for(experiment, posterior)
         if scheduler:
             client, cluster = connect(scheduler, workers)
             try:
@@ -1022,7 +1046,8 @@ def _session(experiment: Experiment, out: Path, *, workers: int, scheduler: str 
 
 
 def rerun(experiment: Experiment, run: int, *, collect_agents: bool = True,
-          plan: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
+          plan: pd.DataFrame | None = None, draws: Sequence[Mapping[str, float]] | None = None,
+          ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
     """Repeat one run of an experiment alone.
 
     Args:
@@ -1030,6 +1055,7 @@ def rerun(experiment: Experiment, run: int, *, collect_agents: bool = True,
         run: The run's index.
         collect_agents: Also return per-country data.
         plan: The run plan (default: derived from the experiment; pass a stored plan to use it).
+        draws: The posterior draws of the replications (as the manifest records them), or None.
 
     Returns:
         ``(model_frame, agent_frame, plan_row)`` of the run: identical to what the experiment stored.
@@ -1044,7 +1070,10 @@ def rerun(experiment: Experiment, run: int, *, collect_agents: bool = True,
         raise ExperimentError(f"--only-run: expected a run index in 0-{len(plan) - 1}, found {run}")
     row = plan.iloc[[run]].to_dict("records")[0]
     values = {item.name: item.cast(row[item.name]) for item in experiment.inputs}
-    scenario = apply_inputs(base_scenario(experiment), values)
+    scenario = base_scenario(experiment)
+    if draws:
+        scenario = with_values(scenario, draws[int(row["replication"])])
+    scenario = apply_inputs(scenario, values)
     frames = run_replication(scenario, int(row["seed"]), collect_agents=collect_agents,
                              replication=int(row["replication"]))
     return frames[0], frames[1], {key: _plain(value) for key, value in row.items()}

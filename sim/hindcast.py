@@ -22,7 +22,7 @@ against: its initial partnerships come only from rows dated 2021 or earlier
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +32,7 @@ from sim import formation
 from sim.agreements import CALIBRATION_END, VALIDATION_YEARS, calibration_rows
 from sim.hindcast_score import baseline_alignment, baseline_popularity, score_table
 from sim.model import QuantumWorld
+from sim.posterior import with_values
 from sim.scenario import Scenario
 from sim.seeds import derive_seeds
 
@@ -125,7 +126,8 @@ def _tied(model: QuantumWorld, pairs: Candidates) -> dict[str, np.ndarray]:
     return out
 
 
-def predict_pairs(scenario: Scenario, replications: int | None = None) -> pd.DataFrame:
+def predict_pairs(scenario: Scenario, replications: int | None = None,
+                  draws: Sequence[Mapping[str, float]] | None = None) -> pd.DataFrame:
     """The model's probability of a tie for every candidate pair, target and window year.
 
     Replication ``k`` runs with the scenario's seed ``k`` (as in ``qgeo run``). A pair counts
@@ -134,6 +136,7 @@ def predict_pairs(scenario: Scenario, replications: int | None = None) -> pd.Dat
     Args:
         scenario: A scenario that starts in 2021 or earlier and reaches the validation window.
         replications: How many replications (default the scenario's).
+        draws: Parameter values of each replication (posterior draws, :mod:`sim.posterior`), or None.
 
     Returns:
         One row per pair, target and year: ``pair``, ``peer`` (both leaders or providers),
@@ -147,8 +150,9 @@ def predict_pairs(scenario: Scenario, replications: int | None = None) -> pd.Dat
     seeds = derive_seeds(scenario.seed, count)
     pairs: Candidates | None = None
     totals: dict[tuple[str, int], np.ndarray] = {}
-    for seed in seeds:
-        model = QuantumWorld(**scenario.model_kwargs(), seed=seed, collect_agents=False)
+    for k, seed in enumerate(seeds):
+        run = scenario if draws is None else with_values(scenario, draws[k])
+        model = QuantumWorld(**run.model_kwargs(), seed=seed, collect_agents=False)
         if pairs is None:
             pairs = candidates(model.iso3.astype(str), model.role)
         ever = {target: np.zeros(len(pairs.pairs), dtype=bool) for target in TARGETS}

@@ -115,7 +115,8 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
         raise RunDirError(f"{display_path(path)}: not valid JSON: {error}") from None
 
 
-def prepare(run_dir: Path, scenario: Scenario, resume: bool, command: Sequence[str]) -> dict[str, Any]:
+def prepare(run_dir: Path, scenario: Scenario, resume: bool, command: Sequence[str],
+            posterior: dict[str, Any] | None = None) -> dict[str, Any]:
     """Create or reopen a run directory and write its manifest.
 
     Args:
@@ -123,13 +124,14 @@ def prepare(run_dir: Path, scenario: Scenario, resume: bool, command: Sequence[s
         scenario: The resolved scenario to run.
         resume: Whether an existing run of the same scenario may be continued.
         command: The command line, recorded in the manifest.
+        posterior: The posterior draws the replications run with (:meth:`sim.posterior.Posterior.record`).
 
     Returns:
         The manifest as written.
 
     Raises:
         RunDirError: If the directory is not empty and ``resume`` is False, or if it holds a
-            run of a different scenario.
+            run of a different scenario or posterior.
     """
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
@@ -151,6 +153,8 @@ def prepare(run_dir: Path, scenario: Scenario, resume: bool, command: Sequence[s
         "command": list(command),
         "resumed": [],
     }
+    if posterior is not None:
+        manifest["posterior"] = posterior
     if occupied and not resume:
         raise RunDirError(
             f"{display_path(run_dir)}: expected an empty or new directory, found an existing one with "
@@ -165,6 +169,12 @@ def prepare(run_dir: Path, scenario: Scenario, resume: bool, command: Sequence[s
                 f"scenario {previous.get('scenario', {}).get('name')!r}); give the same scenario, "
                 "options and --set values, or choose another --out"
             )
+        if previous.get("posterior") != manifest.get("posterior"):
+            before = previous.get("posterior")
+            there = "no posterior" if before is None else f"draws from the posterior in {before['directory']}"
+            here = "none" if posterior is None else f"draws from --posterior {posterior['directory']}"
+            raise RunDirError(f"{display_path(run_dir)}: cannot resume: the run there used {there}, this "
+                              f"one {here}; give the same --posterior and --draws, or choose another --out")
         manifest["started"] = previous.get("started")
         manifest["resumed"] = [*previous.get("resumed", []), {"at": now(), "command": list(command)}]
     for table in TABLES:

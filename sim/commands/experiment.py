@@ -10,6 +10,7 @@ from pathlib import Path
 from sim.errors import UserError
 from sim.execute import ResultStore, WorkerLost, rerun, run_experiment
 from sim.experiment import Experiment, load_experiment
+from sim.posterior import load_posterior
 from sim.scenario import display_path
 
 EPILOG = """\
@@ -20,6 +21,7 @@ examples:
   qgeo experiment export_control_timing --scheduler tcp://head-node:8786 --out /shared/controls
   qgeo experiment openness_vs_dependence --resume            # continue after Ctrl-C or a crash
   qgeo experiment openness_vs_dependence --only-run 17       # repeat run 17 alone, same data
+  qgeo experiment openness_vs_dependence --posterior runs/calibrations/history   # over the posterior
 """
 
 
@@ -57,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="do not analyse the results at the end")
     parser.add_argument("--no-progress", dest="progress", action="store_const", const=False, default=None,
                         help="no progress bar (it is shown on a terminal only anyway)")
+    parser.add_argument("--posterior", type=Path, metavar="DIR",
+                        help="a `qgeo calibrate` output directory: replication r of every design point runs "
+                             "with posterior draw r (the experiment's inputs override drawn values)")
     parser.set_defaults(handler=experiment)
 
 
@@ -75,13 +80,15 @@ def experiment(args: argparse.Namespace) -> int:
             raise UserError(f"--{option.replace('_', '-')}: expected a whole number >= 1, found {value}")
     workers = args.workers or (os.cpu_count() or 1 if args.scheduler == "local" else 1)
     spec = load_experiment(args.experiment)
+    posterior = None if args.posterior is None else load_posterior(args.posterior)
     out = args.out or Path("runs") / "experiments" / spec.name
     if args.only_run is not None:
         return _only_run(spec, out, args.only_run)
     try:
         summary = run_experiment(spec, out, workers=workers, scheduler=args.scheduler,
                                  resume=args.resume, chunk_size=args.chunk_size, progress=args.progress,
-                                 command=" ".join(["qgeo", "experiment", *sys.argv[2:]]))
+                                 command=" ".join(["qgeo", "experiment", *sys.argv[2:]]),
+                                 posterior=posterior)
     except WorkerLost as error:
         print(f"qgeo experiment: {error}; finished runs are kept in {display_path(out)} "
               "(re-run with --resume to continue)", file=sys.stderr)
@@ -101,7 +108,10 @@ def _only_run(spec: Experiment, out: Path, run: int) -> int:
     """Repeat one run and write its model and agent data as CSV."""
     store = ResultStore(out)
     plan = store.plan() if store.exists() else None
-    model, agents, row = rerun(spec, run, plan=plan)
+    recorded = store.manifest().get("posterior") if store.exists() else None
+    draws = None if recorded is None else [{name: draw[name] for name in recorded["parameters"]}
+                                           for draw in recorded["draws"]]
+    model, agents, row = rerun(spec, run, plan=plan, draws=draws)
     target = out / f"run-{run}"
     target.mkdir(parents=True, exist_ok=True)
     model.to_csv(target / "model.csv", index=False)

@@ -8,7 +8,12 @@ import os
 import textwrap
 from pathlib import Path
 
-from sim.commands.run import add_scenario_arguments, scenario_from_args
+from sim.commands.run import (
+    add_posterior_arguments,
+    add_scenario_arguments,
+    posterior_from_args,
+    scenario_from_args,
+)
 from sim.errors import UserError
 from sim.scenario import display_path
 
@@ -17,6 +22,7 @@ examples:
   qgeo hindcast                                 # the history scenario, 20 replications
   qgeo hindcast --replications 50 --out runs/hindcast
   qgeo hindcast history --agreements my_agreements.csv   # score your own list of agreements
+  qgeo hindcast --posterior runs/calibrations/history     # the calibrated model, one draw per replication
 """
 SHOWN_TARGETS: tuple[str, ...] = ("any", "signed", "talks")
 """Targets printed at the end (every target is in the table)."""
@@ -52,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="where to write (default: runs/hindcast-<name>)")
     parser.add_argument("--boot", type=int, default=1000, metavar="N",
                         help="bootstrap resamples of the AUC interval (default: 1000)")
+    add_posterior_arguments(parser)
     parser.set_defaults(handler=hindcast)
 
 
@@ -83,7 +90,9 @@ def hindcast(args: argparse.Namespace) -> int:
 
     if args.boot < 100:
         raise HindcastInputError(f"--boot: expected at least 100 resamples, found {args.boot}")
+    posterior = posterior_from_args(args)
     scenario = scenario_from_args(args)
+    draws = None if posterior is None else posterior.draw(scenario.replications, scenario.seed)
     world = load_world_cached(scenario.data)
     path = args.agreements if args.agreements is not None else agreements_path(scenario.data)
     if path is None:
@@ -91,7 +100,7 @@ def hindcast(args: argparse.Namespace) -> int:
                                  "give one with --agreements FILE")
     agreements = load_agreements(path, world.iso3)
     try:
-        predictions = engine.predict_pairs(scenario)
+        predictions = engine.predict_pairs(scenario, draws=draws)
     except engine.HindcastError as error:
         raise HindcastInputError(str(error)) from None
     alignment = dict(zip(world.iso3, world.alignment.tolist(), strict=True))
@@ -118,11 +127,13 @@ def hindcast(args: argparse.Namespace) -> int:
                        "rows": len(agreements)},
         "window": sorted(int(y) for y in scores["year"].unique()),
         "bootstrap": {"resamples": args.boot, "seed": scenario.seed},
+        "posterior": None if posterior is None else posterior.record(scenario.replications, scenario.seed),
         "versions": versions(),
     })
     year = int(scores["year"].max())
     last = scores[(scores["year"] == year) & scores["target"].isin(SHOWN_TARGETS)]
-    print(f"hindcast of '{scenario.name}' ({scenario.replications} replications) against "
+    over = "" if posterior is None else f" over the posterior of {display_path(posterior.directory)}"
+    print(f"hindcast of '{scenario.name}' ({scenario.replications} replications{over}) against "
           f"{display_path(Path(path))}, 2022-{year}:")
     for row in last.itertuples():
         interval = f"[{row.auc_low:.3f}, {row.auc_high:.3f}]"

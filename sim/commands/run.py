@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sim import rundir
 from sim.errors import UserError
+from sim.posterior import Posterior, load_posterior
 from sim.scenario import Scenario, display_path, load_scenario
 
 EPILOG = """\
@@ -17,6 +18,7 @@ examples:
   qgeo run export_controls --replications 20 --workers 2 --out runs/controls
   qgeo run scenarios/baseline.toml --set params.dependence_weight=3 --set countries.VNM.budget_usd=5e7
   qgeo run export_controls --out runs/controls --resume   # continue an interrupted run
+  qgeo run history --posterior runs/calibrations/history --draws 50   # bands with parameter uncertainty
 """
 
 
@@ -42,6 +44,43 @@ def add_scenario_arguments(parser: argparse.ArgumentParser, default: str | None 
     )
 
 
+def add_posterior_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--posterior DIR`` and ``--draws N``.
+
+    Args:
+        parser: The command's parser.
+    """
+    parser.add_argument("--posterior", type=Path, metavar="DIR",
+                        help="a `qgeo calibrate` output directory: replication k runs with posterior draw k "
+                             "(weighted resampling seeded by the root seed)")
+    parser.add_argument("--draws", type=int, metavar="N",
+                        help="with --posterior: number of posterior draws, one per replication (sets the "
+                             "replications; default: the scenario's replications)")
+
+
+def posterior_from_args(args: argparse.Namespace) -> Posterior | None:
+    """The posterior named by ``--posterior`` (checking ``--draws``).
+
+    Args:
+        args: Parsed arguments of a command that called :func:`add_posterior_arguments`.
+
+    Returns:
+        The posterior, or None without ``--posterior``.
+
+    Raises:
+        UserError: ``--draws`` without ``--posterior``, below 1, or different from ``--replications``.
+    """
+    if args.draws is not None:
+        if args.posterior is None:
+            raise UserError("--draws: expected --posterior DIR too (draws are taken from a posterior)")
+        if args.draws < 1:
+            raise UserError(f"--draws: expected a whole number >= 1, found {args.draws}")
+        if args.replications is not None and args.replications != args.draws:
+            raise UserError(f"--draws {args.draws}: each replication runs one draw, so expected "
+                            f"--replications {args.draws} or none, found --replications {args.replications}")
+    return None if args.posterior is None else load_posterior(args.posterior)
+
+
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
     """Load the scenario named by the arguments, with their changes applied.
 
@@ -53,6 +92,8 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     """
     overrides = {key: getattr(args, key) for key in ("seed", "replications", "steps")
                  if getattr(args, key) is not None}
+    if getattr(args, "draws", None) is not None:
+        overrides["replications"] = args.draws
     return load_scenario(args.scenario, args.sets, overrides)
 
 
@@ -80,6 +121,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="continue a run in --out DIR, skipping finished replications")
     parser.add_argument("--no-plots", dest="plots", action="store_false", help="do not draw plots")
+    add_posterior_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -96,14 +138,16 @@ def run(args: argparse.Namespace) -> int:
 
     if args.resume and args.out is None:
         raise UserError("--resume: expected --out DIR naming the run to continue, found no --out")
+    posterior = posterior_from_args(args)
     scenario = scenario_from_args(args)
     out = args.out or Path("runs") / f"{scenario.name}-{datetime.now():%Y%m%d-%H%M%S}"
     before = len(rundir.finished(out, scenario.replications)) if args.resume and out.is_dir() else 0
     run_scenario(scenario, out, workers=args.workers, resume=args.resume, command=_command(args),
-                 plots=args.plots)
+                 plots=args.plots, posterior=posterior)
     print(f"{display_path(out)}: {scenario.replications} replications of '{scenario.name}' "
-          f"({scenario.replications - before} run now), summary.csv"
-          + (", plots/" if args.plots else ""))
+          f"({scenario.replications - before} run now)"
+          + (f" over the posterior of {display_path(posterior.directory)}" if posterior else "")
+          + ", summary.csv" + (", plots/" if args.plots else ""))
     return 0
 
 
@@ -122,4 +166,8 @@ def _command(args: argparse.Namespace) -> list[str]:
         words.append("--resume")
     if not args.plots:
         words.append("--no-plots")
+    if args.posterior is not None:
+        words += ["--posterior", str(args.posterior)]
+    if args.draws is not None:
+        words += ["--draws", str(args.draws)]
     return words
