@@ -201,6 +201,7 @@ class Snapshot:
         second_wave: ISO3 codes the focus can be chosen from.
         actors: Leaders and providers of the data (who can impose controls and sanctions).
         leaders: Current leaders among ``actors``.
+        sanctioners: Each actor's sanctioning coalition (:meth:`Explorer.sanctioners`).
         controls: The leaders' export-control stringency now, after the events applied this year
             (``leader_stringency`` of the metrics is measured at the end of the last step).
         countries: Every country, in data order.
@@ -236,6 +237,7 @@ class Snapshot:
     second_wave: tuple[str, ...]
     actors: tuple[str, ...]
     leaders: tuple[str, ...]
+    sanctioners: Mapping[str, tuple[str, ...]]
     controls: float
     countries: tuple[CountryView, ...]
     edges: tuple[tuple[str, str, float, str], ...]
@@ -759,6 +761,7 @@ class Explorer:
                 second_wave=tuple(self._second_wave()),
                 actors=tuple(self._actor_codes()),
                 leaders=tuple(self.leaders()),
+                sanctioners={code: tuple(self.sanctioners(code)) for code in self._actor_codes()},
                 controls=self.controls_now(),
                 countries=countries,
                 edges=edges,
