@@ -235,7 +235,9 @@ def Page():
             with solara.Div(classes=["qgeo-bottom"]):
                 with solara.Column(gap="0px"):
                     EventControls(snapshot.year, snapshot.running, snapshot.actors, snapshot.leaders,
-                                  dict(snapshot.sanctioners), on_controls=actions.change_controls,
+                                  dict(snapshot.sanctioners),
+                                  frozenset(view.iso3 for view in snapshot.countries if view.sanctioned > 0),
+                                  on_controls=actions.change_controls,
                                   on_sanction=actions.sanction)
                     EventList(snapshot.events, snapshot.year)
                 Explanation()

@@ -394,6 +394,7 @@ def EventControls(
     actors: tuple[str, ...],
     leaders: tuple[str, ...],
     sanctioners: dict[str, tuple[str, ...]],
+    sanctioned: frozenset[str],
     on_controls: Callable[[int], None],
     on_sanction: Callable[[str, float], None],
 ):
@@ -405,6 +406,7 @@ def EventControls(
         actors: Leaders and providers of the data.
         leaders: Current leaders among them.
         sanctioners: Each actor's sanctioning coalition (who imposes and lifts sanctions on it).
+        sanctioned: Countries under sanctions now (their coalition is real, not the leaders by default).
         on_controls: Called with +1 to tighten or -1 to ease the leaders' controls.
         on_sanction: Called with a target and a severity (0 lifts).
     """
@@ -444,8 +446,12 @@ def EventControls(
             solara.Button("Lift", icon_name="mdi-check", disabled=disabled, text=True,
                           on_click=lambda: on_sanction(target.value, 0.0), classes=["qgeo-lift"])
         coalition = ", ".join(sanctioners.get(target.value, ())) or "nobody"
-        solara.Text(f"imposed and lifted by {target.value}'s sanctioning coalition: {coalition}",
-                    classes=["qgeo-coalition"], style="font-size: 0.75rem; color: #666;")
+        solara.Text(
+            f"imposed and lifted by {target.value}'s sanctioning coalition: {coalition}"
+            if target.value in sanctioned else
+            f"nobody sanctions {target.value} now: the leaders would impose ({coalition})",
+            classes=["qgeo-coalition"], style="font-size: 0.75rem; color: #666;",
+        )
 
 
 @solara.component
