@@ -525,7 +525,8 @@ def LivePlots(snapshot: Snapshot):
             with solara.Card(style=CARD_STYLE, classes=[f"qgeo-plot-{name}"]):
                 solara.Text(charts.PLOT_TITLES[name], classes=["qgeo-plot-title"],
                             style="font-weight: 500; font-size: 0.95rem; display: block;")
-                solara.FigureEcharts(option=option, attributes={"style": PLOT_HEIGHT}, responsive=True)
+                solara.FigureEcharts(option=option, responsive=True,
+                                     attributes={"style": PLOT_HEIGHT, "class": "qgeo-plot-chart"})
                 solara.HTML(tag="div", classes=["qgeo-plot-legend"], style="font-size: 0.78rem; color: #333;",
                             unsafe_innerHTML=legend_html(charts.legend_items(option)))
 
