@@ -390,11 +390,18 @@ def test_ensemble_runs_in_the_background_and_draws_bands_and_a_comparison(served
     assert "band-width-share_leaders" in ids and "live-share_leaders" in ids
     assert ids.index("band-width-share_leaders") < ids.index("live-share_leaders") < ids.index(
         "overlay-share_leaders")
-    if screenshot_path("explorer_ensemble.png"):
-        page.set_viewport_size({"width": 1600, "height": 1000})
-        page.locator(".qgeo-ensemble").scroll_into_view_if_needed()
+    if screenshot_path("explorer_ensemble.png"):  # the ensemble card and the plots, ten years on
+        year = page.locator(".qgeo-year")
+        for offset in range(2, 12):
+            page.locator(".qgeo-step-button").click()
+            expect(year).to_have_text(str(base_year + offset), timeout=UPDATE_TIMEOUT_MS)
+        page.evaluate("() => document.querySelector('.qgeo-ensemble').scrollIntoView({block: 'start'})")
         page.evaluate(TWO_FRAMES_JS)
-        save_small(page.screenshot(), screenshot_path("explorer_ensemble.png"))
+        top = page.locator(".qgeo-ensemble").bounding_box()
+        plots = page.locator(".qgeo-plot-dependence").bounding_box()
+        clip = {"x": top["x"] - 8, "y": top["y"] - 8, "width": plots["x"] + plots["width"] - top["x"] + 16,
+                "height": plots["y"] + plots["height"] - top["y"] + 16}
+        save_small(page.screenshot(clip=clip), screenshot_path("explorer_ensemble.png"))
     watch.check(log)
 
 

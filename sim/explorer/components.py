@@ -372,7 +372,7 @@ def CountryDetails(
         rv.SimpleTable(dense=True, class_="qgeo-details", children=[rv.Html(tag="tbody", children=body)])
         heading = "Partners (share of its portfolio)" if view.role == "second_wave" else (
             "Serves (share of each receiver's portfolio)")
-        solara.Text(heading, style="font-weight: 500;")
+        solara.Text(heading, style="font-weight: 500; display: block;")
         if not view.partners:
             solara.Text("none", style="color: #777;")
         for code, weight in view.partners[:MAX_PARTNERS_SHOWN]:
