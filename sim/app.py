@@ -120,8 +120,8 @@ class PageActions:
         while self._playing.value and self._generation == mine:
             stepped = self.explorer.step()
             if not stepped or not self.explorer.model.running:  # the horizon: back to Play at once
+                self._redraw()  # first the last year (Play disabled), then the button
                 self._playing.set(False)
-                self._redraw()
                 break
             self._redraw()
             time.sleep(PLAY_INTERVAL_S)

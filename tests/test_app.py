@@ -16,7 +16,7 @@ from sim.app import Page
 from sim.cli import main
 from sim.commands.ui import scenario_name, server_command
 from sim.explorer import charts
-from sim.explorer.ensemble import run_ensemble
+from sim.explorer.ensemble import EnsembleRunner, run_ensemble
 from sim.explorer.mathdoc import render
 from sim.explorer.session import (
     PAGE_PARAMETERS,
@@ -487,8 +487,7 @@ def test_play_turns_back_to_play_at_the_horizon(tmp_path, monkeypatch):
         rc.find(v.Html, class_="qgeo-year").assert_wait(lambda w: int(w.children[0]) == base_year + 3,
                                                         timeout=30)
         button = rc.find(v.Btn, class_="qgeo-play-button")
-        button.assert_wait(lambda w: w.children[-1] == "Play", timeout=15)
-        assert button.widget.disabled
+        button.assert_wait(lambda w: w.children[-1] == "Play" and w.disabled, timeout=15)
         assert "end of the horizon" in text(rc, "qgeo-horizon")
     finally:
         rc.close()
@@ -583,3 +582,29 @@ def test_ensemble_button_draws_bands_behind_the_live_run_and_the_comparison_over
 
 def page_horizon() -> int:
     return load_scenario("baseline").steps
+
+
+def test_ensemble_runner_delivers_in_job_order_and_never_after_a_cancel():
+    explorer = Explorer("baseline")
+    revision, jobs = explorer.ensemble_jobs("open_leaders")
+    results: list = []
+    runner = EnsembleRunner(on_change=lambda: None)
+    runner.start(jobs, 2, results.append).join(timeout=120)
+    (ensembles,) = results
+    assert [e.label for e in ensembles] == ["these settings", "open_leaders"]
+    assert runner.total == 0 and explorer.set_ensembles(revision, ensembles)
+    assert explorer.snapshot().overlay.label == "open_leaders"
+    explorer.step()  # stepping keeps the bands (same settings and events); an event drops them
+    assert explorer.snapshot().bands is ensembles[0]
+    explorer.change_controls(+1)
+    assert explorer.snapshot().bands is None and not explorer.set_ensembles(revision, ensembles)
+
+    cancelled: list = []
+
+    def cancel_after_the_first_replication() -> None:
+        if runner.done == 1:
+            runner.cancel()
+
+    runner = EnsembleRunner(on_change=cancel_after_the_first_replication)
+    runner.start(jobs, 3, cancelled.append).join(timeout=120)
+    assert cancelled == [] and runner.total == 0

@@ -107,11 +107,6 @@ class EnsembleRunner:
         self._generation = 0
         self.done, self.total = 0, 0
 
-    @property
-    def busy(self) -> bool:
-        """Whether an ensemble is running."""
-        return self.total > 0
-
     def start(self, jobs: list[tuple[Scenario, str]], replications: int,
               on_result: Callable[[list[Ensemble]], None]) -> threading.Thread:
         """Start running ensembles of the given scenarios one after another.

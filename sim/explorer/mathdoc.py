@@ -25,6 +25,7 @@ MATH = re.compile(
 """Code spans and blocks (kept as written), then ``$$display$$`` and ``$inline$`` maths."""
 PLACEHOLDER = "QGEOMATH{}X"
 """Stands for a formula while Markdown runs (letters and digits only, so Markdown leaves it alone)."""
+PLACED = re.compile(PLACEHOLDER.format(r"(\d+)"))
 EXTENSIONS = ("tables", "toc", "fenced_code", "sane_lists")
 
 
@@ -74,5 +75,5 @@ def render(text: str) -> str:
         return PLACEHOLDER.format(len(formulas) - 1)
 
     body = markdown.markdown(MATH.sub(protect, text), extensions=list(EXTENSIONS), output_format="html")
-    return re.sub(r"QGEOMATH(\d+)X", lambda match: formulas[int(match[1])], body)
+    return PLACED.sub(lambda match: formulas[int(match[1])], body)
 
