@@ -169,6 +169,10 @@ def new_page(browser, url: str, width: int = 1600, height: int = 1250):
     page.goto(url)
     expect(page.locator(".qgeo-year")).to_have_text(re.compile(r"^\d{4}$"), timeout=PAGE_TIMEOUT_MS)
     expect(page.locator(".qgeo-network-chart canvas").first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    for part in (".qgeo-ring-legend", ".qgeo-country", ".qgeo-explanation"):  # the whole page is drawn
+        expect(page.locator(part)).to_be_attached(timeout=PAGE_TIMEOUT_MS)
+    expect(page.locator(".qgeo-plot-legend span").first).to_be_attached(timeout=PAGE_TIMEOUT_MS)
+    page.evaluate(TWO_FRAMES_JS)
     return page, watch
 
 
@@ -346,7 +350,6 @@ def test_saved_scenario_replays_the_page_in_qgeo_run(served, browser, tmp_path):
     for offset in (2, 3, 4):
         page.locator(".qgeo-step-button").click()
         expect(year).to_have_text(str(base_year + offset), timeout=UPDATE_TIMEOUT_MS)
-    shown = page.locator(".qgeo-metrics").inner_text()
     with page.expect_download(timeout=UPDATE_TIMEOUT_MS) as download:
         page.locator(".qgeo-save").click()
     saved = tmp_path / download.value.suggested_filename
@@ -359,8 +362,12 @@ def test_saved_scenario_replays_the_page_in_qgeo_run(served, browser, tmp_path):
     out = tmp_path / "run"
     assert main(["run", str(saved), "--replications", "1", "--no-plots", "--out", str(out)]) == 0
     row = read_table(out, "model").set_index("year").loc[base_year + 4]
-    assert shown == (f"{int(row['n_partnerships'])} partnerships · leaders hold {row['share_leaders']:.0%} · "
-                     f"controls {row['leader_stringency']:.2f}")
+    # the page's header in that year shows the replay's numbers (each text is its own widget, so
+    # wait for it rather than read it once the year has changed)
+    expect(page.locator(".qgeo-metrics")).to_have_text(
+        f"{int(row['n_partnerships'])} partnerships · leaders hold {row['share_leaders']:.0%} · "
+        f"controls {row['leader_stringency']:.2f}", timeout=UPDATE_TIMEOUT_MS)
+    expect(year).to_have_text(str(base_year + 4))
     watch.check(log)
 
 
