@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import time
 
 import ipyvuetify as v
 import numpy as np
@@ -14,6 +16,8 @@ from sim.app import Page
 from sim.cli import main
 from sim.commands.ui import scenario_name, server_command
 from sim.explorer import charts
+from sim.explorer.ensemble import EnsembleRunner, run_ensemble
+from sim.explorer.mathdoc import render
 from sim.explorer.session import (
     PAGE_PARAMETERS,
     SCENARIO_ENV,
@@ -25,8 +29,9 @@ from sim.explorer.session import (
 from sim.model import QuantumWorld
 from sim.parameters import defaults
 from sim.results import model_frame
+from sim.rundir import read_table
 from sim.runner import simulate
-from sim.scenario import load_scenario
+from sim.scenario import SCENARIO_DIR, load_scenario
 from sim.seeds import derive_seed
 
 
@@ -361,7 +366,7 @@ def test_ui_command_refuses_a_port_in_use(capsys):
 
 
 def test_ui_command_serves_on_loopback_by_default():
-    assert scenario_name("scenarios/export_controls.toml") == "export_controls"
+    assert scenario_name("export_controls") == "export_controls"
     command = server_command(8765, "127.0.0.1", open_browser=False)
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert "sim.app" in command and "--no-open" in command
@@ -371,13 +376,18 @@ def test_model_description_page_renders_the_odd(tmp_path, monkeypatch):
     import sim.app
 
     odd = tmp_path / "ODD.md"
-    odd.write_text("# ODD\n\nPurpose: partnerships between countries.\n", encoding="utf-8")
+    odd.write_text("# ODD\n\nPurpose: partnerships, $K_i \\ge 10^{-4}$ and `code $x$`.\n\n$$\\frac{a}{b}$$\n",
+                   encoding="utf-8")
     monkeypatch.setattr(sim.app, "ODD_PATH", odd)
     _, rc = solara.render(sim.app.ModelDescription(), handle_error=False)
     try:
-        widgets = rc.find(v.VuetifyTemplate).widgets
-        templates = [str(getattr(w.template, "template", w.template)) for w in widgets]
-        assert any("Purpose: partnerships between countries." in t for t in templates)
+        (body,) = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+                   if "Purpose" in (w.unsafe_innerHTML or "")]
+        assert "<h1" in body and "Purpose: partnerships, <math" in body
+        assert body.count("<math") == 2 and 'display="block"' in body and "<mfrac>" in body
+        assert "<code>code $x$</code>" in body  # code spans stay as written
+        templates = [str(w.template) for w in rc.find(v.VuetifyTemplate).widgets]
+        assert not any("katex" in t.lower() for t in templates)  # no Markdown template that loads KaTeX
     finally:
         rc.close()
     monkeypatch.setattr(sim.app, "ODD_PATH", tmp_path / "missing.md")
@@ -386,3 +396,215 @@ def test_model_description_page_renders_the_odd(tmp_path, monkeypatch):
         assert "missing.md" in str(rc.find(v.Alert).widget.children)
     finally:
         rc.close()
+
+
+def test_the_whole_odd_converts_every_formula_to_mathml():
+    from sim.app import ODD_PATH
+
+    text = ODD_PATH.read_text(encoding="utf-8")
+    body = render(text)
+    assert "<merror" not in body
+    assert "$" not in body.replace("<code>", "\0").split("\0")[0]  # no raw maths before the first code
+    outside_code = re.sub(r"<code>.*?</code>|<pre>.*?</pre>", "", body, flags=re.DOTALL)
+    assert "$" not in outside_code
+    assert body.count("<math") >= text.count("$$") // 2
+
+
+# ---------------------------------------------------------------- issue 13: the explorer to teach with
+def write_scenario(tmp_path, text: str, name: str = "mine.toml"):
+    path = tmp_path / name
+    path.write_text(f'extends = "{(SCENARIO_DIR / "baseline.toml").as_posix()}"\n' + text, encoding="utf-8")
+    return path
+
+
+def test_saved_scenario_replays_the_page_run_with_qgeo_run(tmp_path, capsys):
+    """Settings, seed and page events saved from the page: `qgeo run` gives the page's model frame."""
+    explorer = Explorer("sanctions_tightened")
+    explorer.set_param("alignment_weight", 2.5)
+    explorer.set_focus("EGY")
+    explorer.set_country_attribute("budget_usd", 3e7)
+    explorer.set_seed(11)
+    explorer.step()
+    explorer.change_controls(+1)
+    explorer.sanction("RUS", 0.4)  # the same year as the scenario's own 2026 sanctions on Russia
+    explorer.step()
+    explorer.sanction("CHN", 0.6)
+    while explorer.step():
+        pass
+    saved = tmp_path / "saved.toml"
+    saved.write_text(explorer.saved_toml(), encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["run", str(saved), "--replications", "1", "--no-plots", "--out", str(out)]) == 0
+    replayed = read_table(out, "model").drop(columns=["replication", "seed"])
+    page = explorer.snapshot().frame
+    pd.testing.assert_frame_equal(page.reset_index(drop=True), replayed.reset_index(drop=True))
+    scenario = load_scenario(saved)
+    assert scenario.seed == 11 and scenario.params["alignment_weight"] == 2.5
+    assert scenario.countries["EGY"]["budget_usd"] == 3e7
+    assert [e["kind"] for e in scenario.events].count("sanctions") == 3
+
+
+def test_sanctions_from_the_page_are_imposed_by_the_targets_coalition():
+    coalitions = {}
+    for row in pd.read_csv(SCENARIO_DIR / "data" / "sanctions.csv").itertuples():
+        coalitions[row.target] = set(row.imposed_by.split(";"))
+    explorer = Explorer("baseline")
+    actors = set(explorer.snapshot().actors)
+    for target in ("RUS", "CHN"):
+        event = explorer.sanction(target, 0.9)
+        assert set(event.actors) == coalitions[target] & actors
+    assert set(explorer.sanction("RUS", 0.0).actors) == coalitions["RUS"] & actors  # lifting: the same
+    assert set(explorer.snapshot().sanctioners["CHN"]) == {"USA"}
+    # nobody sanctions India in the data: the leaders impose
+    assert set(explorer.sanction("IND", 0.5).actors) == set(explorer.leaders())
+
+
+def test_header_control_level_updates_when_an_event_is_applied(page):
+    assert "controls 0.55" in text(page, "qgeo-metrics")
+    click(page, "qgeo-tighten")
+    assert "controls 0.80" in text(page, "qgeo-metrics")
+    click(page, "qgeo-ease")
+    click(page, "qgeo-ease")
+    assert "controls 0.30" in text(page, "qgeo-metrics")
+    click(page, "qgeo-step-button")
+    assert "controls 0.30" in text(page, "qgeo-metrics")
+
+
+def test_sanction_card_names_the_coalition_of_the_chosen_target(page):
+    assert "RUS's sanctioning coalition: USA, EUU" in text(page, "qgeo-coalition")
+    page.find(v.Select, class_="qgeo-target").widget.v_model = "IND"
+    assert text(page, "qgeo-coalition") == "nobody sanctions IND now: the leaders would impose (USA, CHN)"
+    click(page, "qgeo-sanction")
+    assert text(page, "qgeo-coalition") == "imposed and lifted by IND's sanctioning coalition: USA, CHN"
+
+
+def test_play_turns_back_to_play_at_the_horizon(tmp_path, monkeypatch):
+    monkeypatch.setenv(SCENARIO_ENV, str(write_scenario(tmp_path, "steps = 3\n")))
+    _, rc = solara.render(Page(), handle_error=False)
+    try:
+        base_year = int(text(rc, "qgeo-year"))
+        click(rc, "qgeo-play-button")
+        rc.find(v.Html, class_="qgeo-year").assert_wait(lambda w: int(w.children[0]) == base_year + 3,
+                                                        timeout=30)
+        button = rc.find(v.Btn, class_="qgeo-play-button")
+        button.assert_wait(lambda w: w.children[-1] == "Play" and w.disabled, timeout=15)
+        assert "end of the horizon" in text(rc, "qgeo-horizon")
+    finally:
+        rc.close()
+
+
+def test_page_opens_any_scenario_file_and_offers_it_in_the_picker(tmp_path, monkeypatch):
+    path = write_scenario(tmp_path, 'name = "my_world"\nseed = 5\n[params]\nalignment_weight = 3.5\n')
+    monkeypatch.setenv(SCENARIO_ENV, str(path))
+    _, rc = solara.render(Page(), handle_error=False)
+    try:
+        picker = rc.find(v.Select, class_="qgeo-scenario").widget
+        assert picker.v_model == str(path.resolve())
+        assert picker.items[-1] == str(path.resolve()) and set(scenario_names()) < set(picker.items)
+        assert float(text(rc, "qgeo-readout-alignment_weight")) == pytest.approx(3.5)
+        assert text(rc, "qgeo-run-label") == "scenario my_world · root seed 5"
+        picker.v_model = "baseline"
+        assert text(rc, "qgeo-run-label").startswith("scenario baseline ·")
+        picker.v_model = str(path.resolve())
+        assert float(text(rc, "qgeo-readout-alignment_weight")) == pytest.approx(3.5)
+    finally:
+        rc.close()
+
+
+def test_ui_command_takes_a_scenario_file_and_refuses_a_bad_one(tmp_path, capsys):
+    good = write_scenario(tmp_path, "steps = 4\n")
+    assert scenario_name(str(good)) == str(good.resolve())
+    bad = write_scenario(tmp_path, "[params]\nalignment_weigth = 2\n", name="bad.toml")
+    assert main(["ui", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "alignment_weigth" in err and "did you mean 'alignment_weight'" in err
+    assert main(["ui", str(tmp_path / "missing.toml")]) == 2
+    assert "missing.toml" in capsys.readouterr().err
+    broken = tmp_path / "broken.toml"
+    broken.write_text("steps = = 3\n", encoding="utf-8")
+    assert main(["ui", str(broken)]) == 2
+    assert "broken.toml" in capsys.readouterr().err
+
+
+def test_ensemble_bands_are_the_summary_of_qgeo_run_on_the_saved_scenario(tmp_path):
+    explorer = Explorer("baseline")
+    explorer.set_seed(3)
+    explorer.step()
+    explorer.sanction("RUS", 0.95)
+    scenario = explorer.saved_scenario()
+    ensemble = run_ensemble(scenario, 3, "these settings")
+    saved = tmp_path / "saved.toml"
+    saved.write_text(explorer.saved_toml(), encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["run", str(saved), "--replications", "3", "--no-plots", "--out", str(out)]) == 0
+    summary = pd.read_csv(out / "summary.csv")
+    for outcome in ("share_leaders", "share_RUS", "hhi_second_wave", "capability_second_wave"):
+        rows = summary[summary["outcome"] == outcome].set_index("year")
+        years = list(rows.index)
+        for statistic in ("mean", "ci_low", "ci_high"):
+            expected = list(rows[statistic])
+            assert ensemble.column(outcome, statistic, years) == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(ValueError, match="2 to"):
+        run_ensemble(scenario, 1, "one")
+
+
+def test_ensemble_button_draws_bands_behind_the_live_run_and_the_comparison_over_it(page):
+    click(page, "qgeo-step-button")
+    page.find(v.TextField, class_="qgeo-replications").widget.v_model = "3"
+    page.find(v.TextField, class_="qgeo-replications").widget.fire_event("keyup.enter", None)
+    page.find(v.Select, class_="qgeo-compare").widget.v_model = "sanctions_tightened"
+    click(page, "qgeo-ensemble-run")
+
+    def shares():
+        (chart,) = [w for w in echarts(page)
+                    if any(s.get("id") == "live-share_leaders" for s in w.option["series"])]
+        return chart
+
+    deadline = time.monotonic() + 60
+    while not any(s.get("id", "").startswith("overlay-") for s in shares().option["series"]):
+        assert time.monotonic() < deadline, "the ensemble did not finish within 60 s"
+        time.sleep(0.1)  # polling a background thread's result, not waiting for a fixed time
+    series = shares().option["series"]
+    ids = [s.get("id", "") for s in series]
+    first_live = ids.index("live-share_leaders")
+    assert all(i.startswith("band-") for i in ids[:first_live])  # bands are drawn first (behind)
+    assert ids[-1].startswith("overlay-")  # the comparison last (over)
+    low = next(s for s in series if s["id"] == "band-low-share_leaders")["data"]
+    width = next(s for s in series if s["id"] == "band-width-share_leaders")["data"]
+    assert len(low) == page_horizon() + 1 and all(w is not None and w >= 0 for w in width)
+    assert "3 replications of these settings" in text(page, "qgeo-ensemble-status")
+    assert "sanctions_tightened" in text(page, "qgeo-ensemble-status")
+    # any change of the run drops its bands (they belong to other settings); the comparison stays
+    move(page, "alignment_weight", 2.0)
+    ids = [s.get("id", "") for s in shares().option["series"]]
+    assert not any(i.startswith("band-") for i in ids) and any(i.startswith("overlay-") for i in ids)
+
+
+def page_horizon() -> int:
+    return load_scenario("baseline").steps
+
+
+def test_ensemble_runner_delivers_in_job_order_and_never_after_a_cancel():
+    explorer = Explorer("baseline")
+    revision, jobs = explorer.ensemble_jobs("open_leaders")
+    results: list = []
+    runner = EnsembleRunner(on_change=lambda: None)
+    runner.start(jobs, 2, results.append).join(timeout=120)
+    (ensembles,) = results
+    assert [e.label for e in ensembles] == ["these settings", "open_leaders"]
+    assert runner.total == 0 and explorer.set_ensembles(revision, ensembles)
+    assert explorer.snapshot().overlay.label == "open_leaders"
+    explorer.step()  # stepping keeps the bands (same settings and events); an event drops them
+    assert explorer.snapshot().bands is ensembles[0]
+    explorer.change_controls(+1)
+    assert explorer.snapshot().bands is None and not explorer.set_ensembles(revision, ensembles)
+
+    cancelled: list = []
+
+    def cancel_after_the_first_replication() -> None:
+        if runner.done == 1:
+            runner.cancel()
+
+    runner = EnsembleRunner(on_change=cancel_after_the_first_replication)
+    runner.start(jobs, 3, cancelled.append).join(timeout=120)
+    assert cancelled == [] and runner.total == 0

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sim.errors import UserError
 from sim.events import nearest
-from sim.explorer.session import DEFAULT_SCENARIO, SCENARIO_ENV, scenario_names
+from sim.explorer.session import DEFAULT_SCENARIO, SCENARIO_ENV, opened_file, scenario_names
 
 DEFAULT_PORT = 8765
 
@@ -32,12 +32,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="open the browser explorer (vary parameters, watch the network rewire)",
         description="Serve the explorer page with Solara. Open the printed address in a browser; "
         "stop the server with Ctrl-C.",
-        epilog="Example: qgeo ui export_controls --port 8765",
+        epilog="Examples: qgeo ui export_controls --port 8765\n"
+        "          qgeo ui my_scenario.toml   (any scenario file, e.g. one saved from the page)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "scenario", nargs="?", default=DEFAULT_SCENARIO,
-        help=f"shipped scenario to open, by name or as scenarios/NAME.toml (default {DEFAULT_SCENARIO})",
+        help=f"shipped scenario name, or the path of any scenario TOML file (default {DEFAULT_SCENARIO})",
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--host", default="127.0.0.1",
@@ -47,25 +48,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def scenario_name(given: str) -> str:
-    """The shipped scenario a ``qgeo ui`` argument names.
+    """What the page opens for a ``qgeo ui`` argument: a shipped scenario's name or a file's path.
 
     Args:
-        given: A scenario name (``export_controls``) or a path to a shipped scenario file.
+        given: A shipped scenario's name (``export_controls``) or the path of a scenario TOML file.
 
     Returns:
-        The scenario name.
+        The name, or the file's absolute path.
 
     Raises:
-        UiError: Not a shipped scenario, naming the nearest one and the valid names.
+        UiError: A bare word that is not a shipped scenario, naming the nearest one.
+        sim.scenario.ScenarioError: A file that does not exist or is not a valid scenario.
     """
     names = scenario_names()
-    name = Path(given).stem if given.endswith(".toml") else given
-    if name not in names:
+    if given in names:
+        return given
+    if not given.endswith(".toml") and not Path(given).is_file():
         raise UiError(
-            f"scenario {given!r} is not a shipped scenario{nearest(name, names)}; "
-            f"the explorer offers {', '.join(names)}"
+            f"scenario {given!r} is not a shipped scenario{nearest(given, names)}; "
+            f"the explorer offers {', '.join(names)}, or give the path of a scenario TOML file"
         )
-    return name
+    return opened_file(given)
 
 
 def server_command(port: int, host: str, open_browser: bool) -> list[str]:
@@ -116,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
 
     Raises:
         UiError: Unknown scenario, a port outside 1-65535 or a port in use.
+        sim.scenario.ScenarioError: A scenario file that does not exist or is not valid.
     """
     name = scenario_name(args.scenario)
     if not 0 < args.port < 65536:

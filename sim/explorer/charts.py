@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sim.explorer.session import LAYOUT_ASPECT, CountryView, Snapshot
@@ -163,9 +165,10 @@ def network_option(snapshot: Snapshot, selected: str | None = None) -> dict[str,
             "type": "graph",
             "layout": "none",
             "roam": False,
-            "top": 44,
-            "bottom": 34,
-            "left": "center",
+            "top": 40,
+            "bottom": 26,
+            "left": 52,
+            "right": 52,
             "categories": [
                 {"name": ROLE_LABELS[r], "itemStyle": {"color": ROLE_COLOURS[r]}} for r in roles
             ],
@@ -180,36 +183,127 @@ def network_option(snapshot: Snapshot, selected: str | None = None) -> dict[str,
     }
 
 
-def _years_axis(snapshot: Snapshot) -> dict[str, Any]:
-    """Category axis over the whole horizon, so the lines grow from left to right as the run goes."""
-    years = range(snapshot.base_year, snapshot.base_year + snapshot.horizon + 1)
-    return {"type": "category", "boundaryGap": False, "data": [str(year) for year in years]}
+PLOT_TITLES: dict[str, str] = {
+    "shares": "Provider shares of second-wave partnerships",
+    "capability": "Capability by group (mean)",
+    "dependence": "Second-wave dependence",
+}
+"""Title of each live plot (the page writes it above the chart, where it wraps instead of being clipped)."""
+BAND_OPACITY = 0.2
+"""Opacity of an ensemble's 95% band."""
+LOG_FLOOR = 1e-6
+"""Smallest value drawn on a log axis."""
 
 
-def _line(name: str, values: list[float], color: str, **style: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Curve:
+    """One outcome drawn as a line of the live run (and as a band and an overlay when the page has them).
+
+    Attributes:
+        column: Its column in the model frame.
+        name: Legend name.
+        colour: Line colour.
+        style: Extra ``lineStyle`` entries (``type``, ``width``).
+    """
+
+    column: str
+    name: str
+    colour: str
+    style: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _years(snapshot: Snapshot) -> list[int]:
+    """Every year of the horizon, so the lines grow from left to right as the run goes."""
+    return list(range(snapshot.base_year, snapshot.base_year + snapshot.horizon + 1))
+
+
+def _number(value: float | None, floor: float | None) -> float | None:
+    if value is None or math.isnan(value):
+        return None
+    return float(f"{max(float(value), floor) if floor is not None else float(value):.6g}")
+
+
+def _line(name: str, values: list[float | None], color: str, **style: Any) -> dict[str, Any]:
     return {
         "name": name,
         "type": "line",
         "showSymbol": False,
-        "data": [float(f"{float(value):.6g}") for value in values],
+        "data": values,
         "itemStyle": {"color": color},
         "lineStyle": {"color": color, "width": 2, **style},
     }
 
 
+def _band(curve: Curve, low: list[float | None], high: list[float | None]) -> list[dict[str, Any]]:
+    """A filled 95% band: the lower bound, and the width stacked on it (ECharts fills between them)."""
+    width = [None if a is None or b is None else float(f"{b - a:.6g}")
+             for a, b in zip(low, high, strict=True)]
+    common = {"type": "line", "showSymbol": False, "stack": f"band-{curve.column}", "silent": True,
+              "lineStyle": {"opacity": 0}, "itemStyle": {"color": curve.colour}, "z": 1}
+    return [
+        {**common, "id": f"band-low-{curve.column}", "name": f"{curve.name}: 95% CI low", "data": low},
+        {**common, "id": f"band-width-{curve.column}", "name": f"{curve.name}: 95% CI width", "data": width,
+         "areaStyle": {"color": curve.colour, "opacity": BAND_OPACITY}},
+    ]
+
+
 def _plot(
-    title: str, series: list[dict[str, Any]], snapshot: Snapshot, y_axis: dict[str, Any]
+    curves: list[Curve], snapshot: Snapshot, y_axis: dict[str, Any], floor: float | None = None
 ) -> dict[str, Any]:
+    """A live plot: the run so far, behind it the bands of the page's ensemble, over it the comparison's mean.
+
+    Args:
+        curves: The outcomes.
+        snapshot: The run.
+        y_axis: ECharts y axis.
+        floor: Smallest value drawn (for a log axis).
+
+    Returns:
+        An ECharts option; the live lines have ids ``live-<column>`` (the page's legend lists them).
+    """
+    frame, years = snapshot.frame, _years(snapshot)
+    series: list[dict[str, Any]] = []
+    if snapshot.bands is not None:
+        for curve in curves:
+            low, high = (
+                [_number(value, floor) for value in snapshot.bands.column(curve.column, statistic, years)]
+                for statistic in ("ci_low", "ci_high")
+            )
+            series += _band(curve, low, high)
+    for curve in curves:
+        line = _line(curve.name, [_number(value, floor) for value in frame[curve.column]], curve.colour,
+                     **curve.style)
+        series.append({**line, "id": f"live-{curve.column}", "z": 3})
+    if snapshot.overlay is not None:
+        for curve in curves:
+            mean = [_number(value, floor) for value in snapshot.overlay.column(curve.column, "mean", years)]
+            line = _line(f"{curve.name}: {snapshot.overlay.label} (mean)", mean, curve.colour,
+                         type="dashed", width=1.2, opacity=0.85)
+            series.append({**line, "id": f"overlay-{curve.column}", "z": 2})
     return {
         "animation": False,
-        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "axis"},
-        "legend": {"bottom": 0, "itemWidth": 16, "itemGap": 6, "textStyle": {"fontSize": 11}},
-        "grid": {"left": 52, "right": 16, "top": 36, "bottom": 28 + 20 * math.ceil(len(series) / 3)},
-        "xAxis": _years_axis(snapshot),
+        "tooltip": {"trigger": "axis", "confine": True},
+        "legend": {"show": False},
+        "grid": {"left": 52, "right": 16, "top": 28, "bottom": 28},
+        "xAxis": {"type": "category", "boundaryGap": False, "data": [str(year) for year in years]},
         "yAxis": y_axis,
         "series": series,
     }
+
+
+def legend_items(option: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The live lines of a plot, for the legend the page draws under it.
+
+    Args:
+        option: A live plot's ECharts option.
+
+    Returns:
+        (name, colour, line type) of each live line.
+    """
+    return [
+        (item["name"], item["lineStyle"]["color"], item["lineStyle"].get("type", "solid"))
+        for item in option["series"] if str(item.get("id", "")).startswith("live-")
+    ]
 
 
 def shares_option(snapshot: Snapshot) -> dict[str, Any]:
@@ -226,16 +320,16 @@ def shares_option(snapshot: Snapshot) -> dict[str, Any]:
     actors = list(snapshot.actors)
     ranked = sorted(actors, key=lambda code: (-float(latest[f"share_{code}"]), actors.index(code)))
     shown = [code for code in ranked[:TOP_PROVIDERS] if frame[f"share_{code}"].max() > 0]
-    series = [
-        _line("Leaders combined", list(frame["share_leaders"]), "#222", type="dashed", width=3),
-        _line("Leaders' controls", list(frame["leader_stringency"]), "#999", type="dotted"),
+    curves = [
+        Curve("share_leaders", "Leaders combined", "#222", {"type": "dashed", "width": 3}),
+        Curve("leader_stringency", "Leaders' controls", "#999", {"type": "dotted"}),
     ]
-    series += [
-        _line(code, list(frame[f"share_{code}"]), PALETTE[actors.index(code) % len(PALETTE)])
+    curves += [
+        Curve(f"share_{code}", code, PALETTE[actors.index(code) % len(PALETTE)])
         for code in sorted(shown, key=actors.index)
     ]
     y_axis = {"type": "value", "min": 0, "max": 1, "name": "share", "nameGap": 8}
-    return _plot("Provider shares of second-wave partnerships", series, snapshot, y_axis)
+    return _plot(curves, snapshot, y_axis)
 
 
 def capability_option(snapshot: Snapshot) -> dict[str, Any]:
@@ -247,9 +341,8 @@ def capability_option(snapshot: Snapshot) -> dict[str, Any]:
     Returns:
         An ECharts line-chart option.
     """
-    frame = snapshot.frame
-    series = [
-        _line(ROLE_LABELS[role], list(frame[column].clip(lower=1e-6)), ROLE_COLOURS[role])
+    curves = [
+        Curve(column, ROLE_LABELS[role], ROLE_COLOURS[role])
         for role, column in (
             ("leader", "capability_leaders"),
             ("provider", "capability_providers"),
@@ -257,7 +350,7 @@ def capability_option(snapshot: Snapshot) -> dict[str, Any]:
         )
     ]
     y_axis = {"type": "log", "name": "capability", "nameGap": 8, "logBase": 10}
-    return _plot("Capability by group (mean)", series, snapshot, y_axis)
+    return _plot(curves, snapshot, y_axis, floor=LOG_FLOOR)
 
 
 def dependence_option(snapshot: Snapshot) -> dict[str, Any]:
@@ -270,11 +363,11 @@ def dependence_option(snapshot: Snapshot) -> dict[str, Any]:
         An ECharts line-chart option.
     """
     frame = snapshot.frame
-    series = [
-        _line("Portfolio HHI", list(frame["hhi_second_wave"]), "#8e44ad", width=3),
-        _line("Built at home", list(frame["domestic_share_second_wave"]), "#1e8449"),
-        _line("Bloc modularity", list(frame["bloc_modularity"]), "#7f8c8d", type="dotted"),
+    curves = [
+        Curve("hhi_second_wave", "Portfolio HHI", "#8e44ad", {"width": 3}),
+        Curve("domestic_share_second_wave", "Built at home", "#1e8449"),
+        Curve("bloc_modularity", "Bloc modularity", "#7f8c8d", {"type": "dotted"}),
     ]
     low = min(0.0, math.floor(round(float(frame["bloc_modularity"].min()), 6) * 10.0) / 10.0)
     y_axis = {"type": "value", "min": low, "max": 1, "name": "index", "nameGap": 8}
-    return _plot("Second-wave dependence", series, snapshot, y_axis)
+    return _plot(curves, snapshot, y_axis)

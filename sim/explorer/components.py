@@ -7,6 +7,7 @@ browser test needs to find carry a ``qgeo-*`` CSS class.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 
@@ -14,10 +15,13 @@ import reacton.ipyvuetify as rv
 import solara
 
 from sim.explorer import charts
+from sim.explorer.ensemble import DEFAULT_REPLICATIONS, MAX_REPLICATIONS
+from sim.explorer.mathdoc import render
 from sim.explorer.session import (
     AVERSION_RANGE,
     BUDGET_LOG10_RANGE,
     CONTROL_STEP,
+    DEFAULT_SCENARIO,
     LAYOUT_ASPECT,
     PAGE_PARAMETERS,
     CountryView,
@@ -29,8 +33,11 @@ from sim.explorer.session import (
 
 ODD_LINK = "odd"
 """Route of the page that shows docs/ODD.md."""
-PLOT_HEIGHT = "height: 340px; width: 100%;"
-NETWORK_STYLE = f"width: 100%; aspect-ratio: {LAYOUT_ASPECT}; min-height: 360px;"
+PLOT_HEIGHT = "height: 300px; width: 100%;"
+NETWORK_STYLE = f"width: 100%; height: clamp(280px, calc(100vh - 370px), {round(700 / LAYOUT_ASPECT)}px);"
+"""The network fills the height the viewport leaves under the run controls (so it stays in view)."""
+NO_COMPARISON = "none"
+"""The comparison picker's entry for no comparison."""
 CARD_STYLE = "margin-bottom: 12px;"
 MAX_PARTNERS_SHOWN = 12
 """Partners listed in the country card (the network tooltip lists them all)."""
@@ -231,8 +238,9 @@ def RunControls(
     on_step: Callable[[], None],
     on_play: Callable[[bool], None],
     on_reset: Callable[[], None],
+    saved_toml: Callable[[], str],
 ):
-    """The current year with Step, Play/Pause and Reset.
+    """The current year with Step, Play/Pause, Reset and Save as scenario.
 
     Args:
         snapshot: The run.
@@ -240,12 +248,13 @@ def RunControls(
         on_step: Called to take one step.
         on_play: Called with True to play, False to pause.
         on_reset: Called to rebuild the model at the base year.
+        saved_toml: Gives the page's run as a scenario file (when the download is clicked).
     """
-    with solara.Card(style=CARD_STYLE):
-        with solara.Row(style="align-items: center; flex-wrap: wrap;", gap="16px"):
-            with solara.Column(gap="0px", style="min-width: 150px;"):
+    with solara.Card(style=CARD_STYLE + " padding: 0;", classes=["qgeo-run"]):
+        with solara.Row(style="align-items: center; flex-wrap: wrap; row-gap: 4px;", gap="12px"):
+            with solara.Column(gap="0px", style="min-width: 110px;"):
                 solara.Text(str(snapshot.year), classes=["qgeo-year"],
-                            style="font-size: 2.4rem; font-weight: 600; line-height: 1.1;")
+                            style="font-size: 2rem; font-weight: 600; line-height: 1.05;")
                 solara.Text(f"step {snapshot.step} of {snapshot.horizon}", classes=["qgeo-step"],
                             style="color: #555;")
             solara.Button("Step", icon_name="mdi-step-forward", on_click=on_step, color="primary",
@@ -258,19 +267,33 @@ def RunControls(
                               disabled=not snapshot.running, color="success", classes=["qgeo-play-button"])
             solara.Button("Reset", icon_name="mdi-restore", on_click=on_reset, outlined=True,
                           classes=["qgeo-reset-button"])
-            with solara.Column(gap="0px", style="margin-left: auto; text-align: right;"):
-                solara.Text(f"scenario {snapshot.scenario} · root seed {snapshot.root_seed}",
+            with solara.FileDownload(saved_toml, filename=f"{snapshot.name}_explored.toml",
+                                     mime_type="application/toml"):
+                solara.Button("Save as scenario", icon_name="mdi-content-save", text=True, small=True,
+                              classes=["qgeo-save"])
+            with solara.Column(gap="0px", style="margin-left: auto; text-align: right; line-height: 1.25;"):
+                solara.Text(f"scenario {snapshot.name} · root seed {snapshot.root_seed}",
                             classes=["qgeo-run-label"], style="color: #333;")
                 m = snapshot.metrics
                 solara.Text(
                     f"{m['n_partnerships']} partnerships · leaders hold {m['share_leaders']:.0%} · "
-                    f"controls {m['leader_stringency']:.2f}",
+                    f"controls {snapshot.controls:.2f}",
                     classes=["qgeo-metrics"],
                     style="color: #555; font-size: 0.9rem;",
                 )
                 if not snapshot.running:
                     solara.Text(f"end of the horizon ({snapshot.year}): press Reset to run again",
-                                style="color: #b03a2e; font-size: 0.9rem;")
+                                classes=["qgeo-horizon"], style="color: #b03a2e; font-size: 0.9rem;")
+
+
+RING_LEGEND = (
+    '<svg width="16" height="16" style="vertical-align: middle"><circle cx="8" cy="8" r="6" fill="#bbb" '
+    'stroke="#000" stroke-width="1.5" stroke-dasharray="3 2"/></svg> dashed ring: under sanctions '
+    '(hover for the severity) &nbsp; <svg width="16" height="16" style="vertical-align: middle">'
+    '<circle cx="8" cy="8" r="5.5" fill="#bbb" stroke="#f1c40f" stroke-width="3"/></svg> yellow ring: '
+    "the selected country"
+)
+"""What the node rings mean (the network draws them; its own legend shows only the roles)."""
 
 
 @solara.component
@@ -287,13 +310,13 @@ def NetworkView(snapshot: Snapshot, selected: str | None, on_select: Callable[[s
         if event.get("dataType") == "node" and event.get("name"):
             on_select(str(event["name"]))
 
-    with solara.Card("Partnership network", style=CARD_STYLE, classes=["qgeo-network"]):
+    with solara.Card(style=CARD_STYLE, classes=["qgeo-network"]):
+        solara.Text("Partnership network. ", style="font-weight: 500; font-size: 1.05rem;")
         solara.Text(
-            "Arrows run from seller to second-wave buyer; width = share of the buyer's partnerships. "
-            "Dashed lines: signed science exchanges and joint programmes among leaders and providers. "
-            "Node size = capability (log scale). US camp on the left, China/Russia camp on the right. "
-            "Hover a country for details, click to select it.",
-            style="font-size: 0.8rem; color: #555;",
+            "Arrows: seller → second-wave buyer, width = share of the buyer's partnerships. Dashed lines: "
+            "science exchanges and joint programmes among leaders and providers. Size = capability (log). "
+            "US camp left, China/Russia camp right. Hover for details, click to select.",
+            style="font-size: 0.78rem; color: #555; line-height: 1.25;",
         )
         solara.FigureEcharts(
             option=charts.network_option(snapshot, selected),
@@ -301,6 +324,8 @@ def NetworkView(snapshot: Snapshot, selected: str | None, on_select: Callable[[s
             attributes={"style": NETWORK_STYLE, "class": "qgeo-network-chart"},
             responsive=True,
         )
+        solara.HTML(tag="div", classes=["qgeo-ring-legend"], style="font-size: 0.78rem; color: #444;",
+                    unsafe_innerHTML=RING_LEGEND)
 
 
 @solara.component
@@ -347,7 +372,7 @@ def CountryDetails(
         rv.SimpleTable(dense=True, class_="qgeo-details", children=[rv.Html(tag="tbody", children=body)])
         heading = "Partners (share of its portfolio)" if view.role == "second_wave" else (
             "Serves (share of each receiver's portfolio)")
-        solara.Text(heading, style="font-weight: 500;")
+        solara.Text(heading, style="font-weight: 500; display: block;")
         if not view.partners:
             solara.Text("none", style="color: #777;")
         for code, weight in view.partners[:MAX_PARTNERS_SHOWN]:
@@ -368,6 +393,8 @@ def EventControls(
     running: bool,
     actors: tuple[str, ...],
     leaders: tuple[str, ...],
+    sanctioners: dict[str, tuple[str, ...]],
+    sanctioned: frozenset[str],
     on_controls: Callable[[int], None],
     on_sanction: Callable[[str, float], None],
 ):
@@ -378,6 +405,8 @@ def EventControls(
         running: Whether the run can step further (events need a step to apply in).
         actors: Leaders and providers of the data.
         leaders: Current leaders among them.
+        sanctioners: Each actor's sanctioning coalition (who imposes and lifts sanctions on it).
+        sanctioned: Countries under sanctions now (their coalition is real, not the leaders by default).
         on_controls: Called with +1 to tighten or -1 to ease the leaders' controls.
         on_sanction: Called with a target and a severity (0 lifts).
     """
@@ -416,8 +445,13 @@ def EventControls(
                           classes=["qgeo-sanction"])
             solara.Button("Lift", icon_name="mdi-check", disabled=disabled, text=True,
                           on_click=lambda: on_sanction(target.value, 0.0), classes=["qgeo-lift"])
-        solara.Text(f"imposed by the leaders other than the target ({imposers})",
-                    style="font-size: 0.75rem; color: #666;")
+        coalition = ", ".join(sanctioners.get(target.value, ())) or "nobody"
+        solara.Text(
+            f"imposed and lifted by {target.value}'s sanctioning coalition: {coalition}"
+            if target.value in sanctioned else
+            f"nobody sanctions {target.value} now: the leaders would impose ({coalition})",
+            classes=["qgeo-coalition"], style="font-size: 0.75rem; color: #666;",
+        )
 
 
 @solara.component
@@ -454,21 +488,101 @@ def EventRow(event: EventView, year: int):
         solara.Text(f"{event.year} · {event.origin}: {event.text}", style="font-size: 0.85rem;")
 
 
+def legend_html(items: list[tuple[str, str, str]]) -> str:
+    """The legend under a live plot: a short line in each series' colour and style, then its name.
+
+    Args:
+        items: (name, colour, line type) from :func:`sim.explorer.charts.legend_items`.
+
+    Returns:
+        HTML.
+    """
+    def entry(name: str, colour: str, kind: str) -> str:
+        dash = {"dashed": "6 3", "dotted": "2 2"}.get(kind, "")
+        line = (f'<svg width="22" height="10"><line x1="1" y1="5" x2="21" y2="5" stroke="{colour}" '
+                f'stroke-width="3" stroke-dasharray="{dash}"/></svg>')
+        return f'<span style="white-space: nowrap; margin-right: 10px;">{line} {html.escape(name)}</span>'
+
+    return " ".join(entry(*item) for item in items)
+
+
 @solara.component
 def LivePlots(snapshot: Snapshot):
     """Provider shares, capability by group and second-wave dependence over the run so far.
 
+    Each card has its title above the chart and its legend below it (HTML, so both wrap
+    instead of being clipped or drawn over the axes).
+
     Args:
         snapshot: The run.
     """
-    with solara.ColumnsResponsive(default=[12], large=[4, 4, 4]):
-        for option, name in (
-            (charts.shares_option(snapshot), "shares"),
-            (charts.capability_option(snapshot), "capability"),
-            (charts.dependence_option(snapshot), "dependence"),
+    with solara.Div(classes=["qgeo-plots"]):
+        for name, option in (
+            ("shares", charts.shares_option(snapshot)),
+            ("capability", charts.capability_option(snapshot)),
+            ("dependence", charts.dependence_option(snapshot)),
         ):
             with solara.Card(style=CARD_STYLE, classes=[f"qgeo-plot-{name}"]):
-                solara.FigureEcharts(option=option, attributes={"style": PLOT_HEIGHT}, responsive=True)
+                solara.Text(charts.PLOT_TITLES[name], classes=["qgeo-plot-title"],
+                            style="font-weight: 500; font-size: 0.95rem; display: block;")
+                solara.FigureEcharts(option=option, responsive=True,
+                                     attributes={"style": PLOT_HEIGHT, "class": "qgeo-plot-chart"})
+                solara.HTML(tag="div", classes=["qgeo-plot-legend"], style="font-size: 0.78rem; color: #333;",
+                            unsafe_innerHTML=legend_html(charts.legend_items(option)))
+
+
+@solara.component
+def EnsembleControls(
+    snapshot: Snapshot,
+    done: int,
+    total: int,
+    on_run: Callable[[int, str | None], None],
+    on_cancel: Callable[[], None],
+):
+    """Run N replications of the current settings (bands behind the live run) and of a comparison scenario.
+
+    Args:
+        snapshot: The run.
+        done: Replications finished by the running ensemble.
+        total: Replications it runs (0 when idle).
+        on_run: Called with N and the comparison scenario (None for none).
+        on_cancel: Called to stop the running ensemble.
+    """
+    replications = solara.use_reactive(DEFAULT_REPLICATIONS)
+    compare = solara.use_reactive(DEFAULT_SCENARIO)
+    choices = [NO_COMPARISON, *snapshot.scenario_names]
+    with solara.Card("Ensemble and comparison", style=CARD_STYLE, classes=["qgeo-ensemble"]):
+        with solara.Row(style="align-items: center; flex-wrap: wrap;", gap="12px"):
+            solara.InputInt("Replications", value=replications, continuous_update=False,
+                            classes=["qgeo-replications"], style="max-width: 110px;")
+            rv.Select(label="Compare with", items=choices, v_model=compare.value, on_v_model=compare.set,
+                      dense=True, hide_details=True, style_="max-width: 220px;", class_="qgeo-compare")
+            if total:
+                solara.Button("Stop", icon_name="mdi-stop", on_click=on_cancel, outlined=True,
+                              classes=["qgeo-ensemble-stop"])
+                rv.ProgressLinear(value=100.0 * done / total, height=8, style_="max-width: 160px;")
+                solara.Text(f"{done} of {total} runs", classes=["qgeo-ensemble-progress"],
+                            style="font-size: 0.85rem;")
+            else:
+                solara.Button(
+                    "Run ensemble", icon_name="mdi-chart-bell-curve", color="primary", outlined=True,
+                    disabled=not 2 <= replications.value <= MAX_REPLICATIONS,
+                    on_click=lambda: on_run(replications.value,
+                                            None if compare.value == NO_COMPARISON else compare.value),
+                    classes=["qgeo-ensemble-run"],
+                )
+        status = []
+        if snapshot.bands is not None:
+            status.append(f"Shaded: 95% confidence band of the mean of {snapshot.bands.replications} "
+                          "replications of these settings and events (replication 0 is the live run).")
+        if snapshot.overlay is not None:
+            status.append(f"Thin dashed: mean of {snapshot.overlay.replications} replications of "
+                          f"{snapshot.overlay.label}.")
+        if not status:
+            status.append(f"Runs 2-{MAX_REPLICATIONS} replications in the background, as qgeo run "
+                          "would: the band shows how much of the live run is chance. Any change clears it.")
+        solara.Text(" ".join(status), classes=["qgeo-ensemble-status"],
+                    style="font-size: 0.8rem; color: #555;")
 
 
 @solara.component
@@ -480,7 +594,7 @@ def Explanation():
         for name in PAGE_PARAMETERS
     )
     with solara.Card("About this model", style=CARD_STYLE, classes=["qgeo-explanation"]):
-        solara.Markdown(
+        solara.HTML(tag="div", unsafe_innerHTML=render(
             f"""
 **qgeo** is an agent-based model of international quantum-technology partnerships. Two leaders
 (the United States and China) hold most of the money and keep core technology closed; providers
@@ -504,9 +618,14 @@ leaders tighten controls when rivals gain. One step is one year.
 - **Step / Play / Reset**: advance one year, run continuously, or rebuild at the base year.
   Moving any control rebuilds the model at the base year.
 - **Apply an event now**: the event changes this run at once, in the current year; partners respond
-  from the next step on.
+  from the next step on. Sanctions are imposed (and lifted) by the target's actual sanctioning
+  coalition (`scenarios/data/sanctions.csv` and the events so far).
+- **Save as scenario**: downloads these settings and the events applied so far as a scenario file;
+  `qgeo run FILE` replays this run as its replication 0 (and `qgeo ui FILE` opens it again).
+- **Run ensemble**: N replications of these settings in the background; their 95% band is drawn
+  behind the live run, and the mean of the scenario chosen under "Compare with" over it.
 
 The full model description (purpose, entities, process, submodels, data sources) is in
 [docs/ODD.md]({ODD_LINK}).
-"""
-        )
+""",
+        ), classes=["qgeo-markdown"])

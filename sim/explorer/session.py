@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,17 +28,21 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.events import Event, nearest
+from sim.explorer.ensemble import Ensemble
 from sim.model import QuantumWorld, load_world_cached
 from sim.network import partnership_graph
 from sim.parameters import PARAMETERS, check_parameter
 from sim.results import model_frame
-from sim.scenario import Scenario, load_scenario, shipped_scenarios
+from sim.scenario import Scenario, find_scenario, load_scenario, shipped_scenarios
 from sim.seeds import derive_seed
 
 DEFAULT_SCENARIO = "baseline"
 """Scenario the page opens with when none is given."""
 SCENARIO_ENV = "QGEO_UI_SCENARIO"
-"""Environment variable naming the scenario the page opens with (``qgeo ui`` sets it)."""
+"""Environment variable naming the scenario (shipped name or file path) the page opens with (``qgeo ui``
+sets it)."""
+SAVED_SUFFIX = "_explored"
+"""Appended to the scenario's name in a scenario saved from the page."""
 DEFAULT_FOCUS = "VNM"
 """Second-wave country whose attributes the page offers to change first (if in the data)."""
 
@@ -89,7 +94,7 @@ class Settings:
     """What a student set on the page, on top of a shipped scenario.
 
     Attributes:
-        scenario: Name of the shipped scenario.
+        scenario: Name of the shipped scenario, or the path of the scenario file the page opened.
         params: Page parameters moved away from the scenario's values.
         focus: Second-wave country whose attributes the page sets.
         country: The focus country's attributes moved away from the scenario's values.
@@ -177,9 +182,10 @@ class Snapshot:
     Snapshots compare by identity: each build, step or event gives a new one.
 
     Attributes:
-        scenario: Scenario name.
+        scenario: What the scenario picker shows: a shipped name or the opened file's path.
+        name: The scenario's own name (``name`` in its file).
         description: The question the scenario asks.
-        scenario_names: Names of the shipped scenarios.
+        scenario_names: Names of the shipped scenarios, then the opened file's path (if any).
         root_seed: The scenario's root seed.
         seed: The model's seed (replication 0 of the root seed).
         build: Counter of model builds in this session.
@@ -195,6 +201,9 @@ class Snapshot:
         second_wave: ISO3 codes the focus can be chosen from.
         actors: Leaders and providers of the data (who can impose controls and sanctions).
         leaders: Current leaders among ``actors``.
+        sanctioners: Each actor's sanctioning coalition (:meth:`Explorer.sanctioners`).
+        controls: The leaders' export-control stringency now, after the events applied this year
+            (``leader_stringency`` of the metrics is measured at the end of the last step).
         countries: Every country, in data order.
         edges: Signed partnerships as (source, target, weight, kind): commercial ones from the seller
             to the buyer with the buyer's portfolio weight (those with weight > 0), science exchanges
@@ -204,9 +213,13 @@ class Snapshot:
         frame: ``model_frame`` of the run so far.
         events: Scheduled and page events.
         metrics: The current year's outcomes.
+        bands: Ensemble of the current settings and page events (None until the page runs one, and
+            again after any change).
+        overlay: Ensemble of the comparison scenario, if the page ran one.
     """
 
     scenario: str
+    name: str
     description: str
     scenario_names: tuple[str, ...]
     root_seed: int
@@ -224,6 +237,8 @@ class Snapshot:
     second_wave: tuple[str, ...]
     actors: tuple[str, ...]
     leaders: tuple[str, ...]
+    sanctioners: Mapping[str, tuple[str, ...]]
+    controls: float
     countries: tuple[CountryView, ...]
     edges: tuple[tuple[str, str, float, str], ...]
     positions: Mapping[str, tuple[float, float]]
@@ -231,6 +246,8 @@ class Snapshot:
     frame: pd.DataFrame
     events: tuple[EventView, ...]
     metrics: Mapping[str, float]
+    bands: Ensemble | None = None
+    overlay: Ensemble | None = None
 
     def country(self, iso3: str) -> CountryView:
         """The view of one country.
@@ -295,6 +312,30 @@ def layout_positions(
     return positions
 
 
+def opened_file(given: str) -> str:
+    """The absolute path of a scenario file the page is asked to open, checked to be a valid scenario.
+
+    Args:
+        given: A path to a scenario TOML file (a bare word is taken as a shipped name and refused).
+
+    Returns:
+        The resolved path, as text.
+
+    Raises:
+        ExplorerError: A bare word that is not a shipped scenario's name, naming the nearest one.
+        sim.scenario.ScenarioError: No such file, or not a valid scenario (which key, what was expected).
+    """
+    names = scenario_names()
+    if not given.endswith(".toml") and not Path(given).is_file():
+        raise ExplorerError(
+            f"unknown scenario {given!r}{nearest(given, names)}; shipped scenarios are {', '.join(names)}, "
+            "or give the path of a scenario TOML file"
+        )
+    path = find_scenario(given).resolve()
+    load_scenario(path)
+    return str(path)
+
+
 class Explorer:
     """One student's run: settings, the model built from them, and the events applied to it.
 
@@ -305,34 +346,50 @@ class Explorer:
         positions: Node positions of this build.
     """
 
-    def __init__(self, scenario: str = DEFAULT_SCENARIO) -> None:
-        """Open a session on a shipped scenario.
+    def __init__(self, scenario: str | Path = DEFAULT_SCENARIO) -> None:
+        """Open a session on a shipped scenario or on a scenario file.
 
         Args:
-            scenario: Shipped scenario name.
+            scenario: Shipped scenario name, or the path of a scenario TOML file (which the
+                scenario picker then offers after the shipped ones).
 
         Raises:
             ExplorerError: Unknown scenario name.
+            sim.scenario.ScenarioError: A file that does not exist or is not a valid scenario.
         """
         self._lock = threading.RLock()
         self._names = scenario_names()
         self._builds = 0
+        self._revision = 0
+        self._bands: tuple[int, Ensemble] | None = None
+        self._overlay: Ensemble | None = None
         self._page_events: list[tuple[Event, str]] = []
-        self.select_scenario(scenario)
+        given = str(scenario)
+        self._opened = None if given in self._names else opened_file(given)
+        self.select_scenario(self._opened or given)
 
     # ------------------------------------------------------------ settings
+    def scenario_choices(self) -> tuple[str, ...]:
+        """What the scenario picker offers: the shipped names, then the opened file's path.
+
+        Returns:
+            Names and path.
+        """
+        return self._names + ((self._opened,) if self._opened else ())
+
     def select_scenario(self, name: str) -> None:
-        """Switch to a shipped scenario with its own values (page changes are dropped).
+        """Switch to a shipped scenario (or the opened file) with its own values (page changes are dropped).
 
         Args:
-            name: Scenario name.
+            name: Scenario name, or the path of the file the session opened.
 
         Raises:
             ExplorerError: Unknown scenario name, naming the nearest one.
         """
-        if name not in self._names:
+        choices = self.scenario_choices()
+        if name not in choices:
             raise ExplorerError(
-                f"unknown scenario {name!r}{nearest(name, self._names)}; "
+                f"unknown scenario {name!r}{nearest(name, choices)}; "
                 f"shipped scenarios are {', '.join(self._names)}"
             )
         with self._lock:
@@ -427,6 +484,7 @@ class Explorer:
         self._capability_range = (float(capability.min()), float(capability.max()))
         self._page_events = []
         self._builds += 1
+        self._revision += 1
 
     def _second_wave(self) -> list[str]:
         data = load_world_cached(self.scenario.data)
@@ -477,6 +535,7 @@ class Explorer:
                 )
             event = model.apply_event(dict(raw))
             self._page_events.append((event, text))
+            self._revision += 1
             return event
 
     def leaders(self) -> list[str]:
@@ -491,12 +550,19 @@ class Explorer:
     def _actor_codes(self) -> list[str]:
         return [str(self.model.iso3[i]) for i in self.model.actors]
 
-    def _planned_stringency(self) -> float:
-        """Leaders' stringency after the page's control events of this year, else this year's level."""
-        for event, _ in reversed(self._page_events):
-            if event.kind == "export_controls" and event.year == self.model.year:
-                return float(event.fields["stringency"])
-        return float(self.model.metrics["leader_stringency"])
+    def controls_now(self) -> float:
+        """The leaders' export-control stringency now, measured as the model's ``leader_stringency``.
+
+        It includes the events applied this year, which the metrics see only at the end of the
+        next step: the mean over current leaders of each leader's highest stringency.
+
+        Returns:
+            Stringency, 0 to 1 (0 without leaders).
+        """
+        with self._lock:
+            codes = self._actor_codes()
+            rows = [codes.index(code) for code in self.leaders()]
+            return float(self.model.controls[rows].max(axis=1).mean()) if rows else 0.0
 
     def change_controls(self, direction: int) -> Event:
         """Tighten (+1) or ease (-1) the leaders' export controls on their control scope, from this year.
@@ -514,14 +580,41 @@ class Explorer:
             leaders = self.leaders()
             if not leaders:
                 raise ExplorerError("there is no leader among the data's countries to set controls")
-            before = self._planned_stringency()
+            before = self.controls_now()
             after = round(min(1.0, max(0.0, before + CONTROL_STEP * float(np.sign(direction)))), 4)
             verb = "tighten" if direction > 0 else "ease"
             text = f"{', '.join(leaders)} {verb} export controls: stringency {before:.2f} → {after:.2f}"
             return self.apply_event({"kind": "export_controls", "actors": leaders, "stringency": after}, text)
 
+    def sanctioners(self, target: str) -> list[str]:
+        """Who imposes or lifts sanctions on a target from the page: its actual sanctioning coalition.
+
+        That is every leader or provider sanctioning the target now (the data's
+        ``sanctions.csv`` plus the events so far: for Russia the western coalition, for China
+        the USA). A target nobody sanctions has no coalition; then the leaders other than
+        the target impose.
+
+        Args:
+            target: A leader or provider of the data.
+
+        Returns:
+            ISO3 codes, in data order (empty only if no other leader exists).
+
+        Raises:
+            ExplorerError: The target is not a leader or provider of the data.
+        """
+        with self._lock:
+            actors = self._actor_codes()
+            if target not in actors:
+                raise ExplorerError(
+                    f"{target!r} is not a leader or provider of the data{nearest(target, actors)}"
+                )
+            column = self.model.sanctions[:, self.model.index_of(target)]
+            coalition = [code for code, severity in zip(actors, column, strict=True) if severity > 0]
+            return coalition or [code for code in self.leaders() if code != target]
+
     def sanction(self, target: str, severity: float) -> Event:
-        """Have the leaders (other than the target) impose or lift sanctions on a provider.
+        """Have the target's sanctioning coalition (:meth:`sanctioners`) impose or lift sanctions on it.
 
         Args:
             target: A leader or provider of the data.
@@ -531,23 +624,95 @@ class Explorer:
             The event applied.
 
         Raises:
-            ExplorerError: The target is not a leader or provider of the data, or no other leader exists.
+            ExplorerError: The target is not a leader or provider of the data, nobody can impose
+                sanctions on it, or the run reached its horizon.
         """
         with self._lock:
-            actors = self._actor_codes()
-            if target not in actors:
-                raise ExplorerError(
-                    f"{target!r} is not a leader or provider of the data{nearest(target, actors)}"
-                )
-            imposers = [code for code in self.leaders() if code != target]
+            imposers = self.sanctioners(target)
             if not imposers:
-                raise ExplorerError(f"no leader other than {target} can impose sanctions on it")
-            text = (
-                f"{', '.join(imposers)} sanction {target}: severity {severity:.2f}"
-                if severity > 0 else f"{', '.join(imposers)} lift sanctions on {target}"
-            )
+                raise ExplorerError(
+                    f"nobody sanctions {target} and no leader other than it can impose sanctions"
+                )
+            names = ", ".join(imposers)
+            text = (f"{names} sanction {target}: severity {severity:.2f}" if severity > 0
+                    else f"{names} lift sanctions on {target}")
             raw = {"kind": "sanctions", "actors": imposers, "targets": [target], "severity": float(severity)}
             return self.apply_event(raw, text)
+
+    # --------------------------------------------------------------- saving
+    def saved_scenario(self) -> Scenario:
+        """The page's run as a scenario: its settings, and the page's events where a file schedules them.
+
+        An event applied from the page in year Y is scheduled for Y + 1 (it acts on the step
+        that simulates Y + 1, exactly as the page's event does), before the scenario's own
+        events of that year, so ``qgeo run`` of the saved file replays the page's run as its
+        replication 0.
+
+        Returns:
+            The scenario, named ``<name>_explored``.
+        """
+        with self._lock:
+            scenario = self.scenario
+            page = [{"year": event.year + 1, "kind": event.kind, "actors": list(event.actors), **event.fields}
+                    for event, _ in self._page_events]
+            events = sorted(page + [dict(raw) for raw in scenario.events], key=lambda raw: int(raw["year"]))
+            texts = "; ".join(f"{event.year}: {text}" for event, text in self._page_events)
+            description = f"Saved from the qgeo explorer (settings of {scenario.name}"
+            description += f"; page events {texts})" if texts else ")"
+            return scenario.model_copy(update={
+                "name": scenario.name + SAVED_SUFFIX,
+                "description": f"{description}. {scenario.description}".strip(),
+                "events": events,
+                "source": None,
+            })
+
+    def saved_toml(self) -> str:
+        """:meth:`saved_scenario` as the text of a scenario file (``qgeo run FILE`` replays it).
+
+        Returns:
+            TOML text.
+        """
+        return self.saved_scenario().to_toml()
+
+    # ------------------------------------------------------------ ensembles
+    def ensemble_jobs(self, compare: str | None) -> tuple[int, list[tuple[Scenario, str]]]:
+        """What an ensemble run needs: the page's run as a scenario, and the comparison scenario.
+
+        Args:
+            compare: A shipped scenario to overlay, or None.
+
+        Returns:
+            The revision of the run (settings and page events) and the (scenario, label) jobs.
+
+        Raises:
+            ExplorerError: ``compare`` is not a scenario the picker offers.
+        """
+        with self._lock:
+            jobs = [(self.saved_scenario(), "these settings")]
+            if compare:
+                choices = self.scenario_choices()
+                if compare not in choices:
+                    raise ExplorerError(f"unknown scenario {compare!r}{nearest(compare, choices)}")
+                other = load_scenario(compare)
+                jobs.append((other, other.name))
+            return self._revision, jobs
+
+    def set_ensembles(self, revision: int, ensembles: list[Ensemble]) -> bool:
+        """Keep the results of :meth:`ensemble_jobs`' jobs, unless the run changed since.
+
+        Args:
+            revision: The revision :meth:`ensemble_jobs` returned.
+            ensembles: The bands of the page's run, then the comparison's (if any).
+
+        Returns:
+            Whether they were kept.
+        """
+        with self._lock:
+            if revision != self._revision:
+                return False
+            self._bands = (revision, ensembles[0])
+            self._overlay = ensembles[1] if len(ensembles) > 1 else None
+            return True
 
     # ------------------------------------------------------------ snapshot
     def snapshot(self) -> Snapshot:
@@ -578,8 +743,9 @@ class Explorer:
             )
             return Snapshot(
                 scenario=self.settings.scenario,
+                name=scenario.name,
                 description=scenario.description,
-                scenario_names=self._names,
+                scenario_names=self.scenario_choices(),
                 root_seed=scenario.seed,
                 seed=model.seed,
                 build=self._builds,
@@ -595,6 +761,8 @@ class Explorer:
                 second_wave=tuple(self._second_wave()),
                 actors=tuple(self._actor_codes()),
                 leaders=tuple(self.leaders()),
+                sanctioners={code: tuple(self.sanctioners(code)) for code in self._actor_codes()},
+                controls=self.controls_now(),
                 countries=countries,
                 edges=edges,
                 positions=dict(self.positions),
@@ -602,6 +770,8 @@ class Explorer:
                 frame=model_frame(model),
                 events=self._event_views(),
                 metrics=dict(model.metrics),
+                bands=self._bands[1] if self._bands and self._bands[0] == self._revision else None,
+                overlay=self._overlay,
             )
 
     def _param_values(self) -> dict[str, float]:
