@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from sim import rundir
 from sim.errors import UserError
-from sim.plots import draw_run_plots
+from sim.plots import FigureStyle, draw_run_plots
 from sim.runner import simulate
 from sim.scenario import Scenario
 from sim.summary import summarize
@@ -48,6 +48,7 @@ def run_scenario(
     command: Sequence[str] = (),
     progress: bool | None = None,
     plots: bool = True,
+    style: FigureStyle | None = None,
 ) -> Path:
     """Run every unfinished replication, then write the summary and the plots.
 
@@ -59,6 +60,7 @@ def run_scenario(
         command: The command line to record in the manifest.
         progress: Show a progress bar (default: only when stderr is a terminal).
         plots: Draw the plots.
+        style: Formats, resolution and size of the plots.
 
     Returns:
         The run directory.
@@ -84,7 +86,7 @@ def run_scenario(
             _run_parallel(scenario, seeds, pending, run_dir, workers, bar)
     write_summary(run_dir)
     if plots:
-        draw_plots(run_dir)
+        draw_plots(run_dir, style=style)
     rundir.complete(run_dir, manifest)
     return run_dir
 
@@ -121,12 +123,13 @@ def write_summary(run_dir: Path) -> Path:
     return path
 
 
-def draw_plots(run_dir: Path, out: Path | None = None) -> list[Path]:
+def draw_plots(run_dir: Path, out: Path | None = None, style: FigureStyle | None = None) -> list[Path]:
     """Draw a run's plots from its saved data.
 
     Args:
         run_dir: The run directory.
         out: Where to write them (default ``<run_dir>/plots``).
+        style: Formats, resolution and size (default PNG and SVG at 150 dpi).
 
     Returns:
         The written files.
@@ -139,4 +142,5 @@ def draw_plots(run_dir: Path, out: Path | None = None) -> list[Path]:
         rundir.read_table(run_dir, "edges"),
         manifest["scenario"]["name"],
         out if out is not None else run_dir / "plots",
+        style,
     )
