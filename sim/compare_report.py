@@ -1,8 +1,8 @@
 """Write a comparison of runs: ``comparison.csv`` and one overlay figure per outcome.
 
 The table is :func:`sim.compare.compare`'s; each figure overlays every run's
-mean of one outcome over time with its 95% band (shares in percent, bands of
-shares inside [0, 1]), one Okabe-Ito colour per run in the order given.
+mean of one outcome over time with its 95% band (shares in percent; bands of
+shares and indices inside [0, 1]), one Okabe-Ito colour per run in the order given.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sim.compare import Run, compare, unique_names
 from sim.palette import PALETTE
 from sim.plots import FigureOptionError, FigureStyle, new_figure, plot_band, save_figure
 from sim.scenario import display_path
-from sim.summary import outcome_bounds, too_few_replications
+from sim.summary import is_share, too_few_replications
 
 TABLE = "comparison.csv"
 
@@ -34,7 +34,7 @@ def figure_overlay(runs: Sequence[Run], outcome: str) -> Figure:
         The figure.
     """
     figure, ax = new_figure()
-    percent = outcome_bounds(outcome) is not None
+    percent = is_share(outcome)
     for index, (run, name) in enumerate(zip(runs, unique_names(runs), strict=True)):
         plot_band(ax, run.model, "year", outcome, label=f"{name} ({run.model['replication'].nunique()} reps)",
                   color=PALETTE[index % len(PALETTE)], scale=100.0 if percent else 1.0)

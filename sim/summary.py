@@ -7,7 +7,6 @@ a scenario's time series and an experiment's runs.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,6 +26,18 @@ exceeds 2.78 (twice the normal 1.96 at n = 3) and the standard deviation rests o
 degrees of freedom, so the band's width itself is a coin toss; figures and commands warn."""
 
 
+def is_share(outcome: str) -> bool:
+    """Whether an outcome is a share (``share_*``), which figures show in percent.
+
+    Args:
+        outcome: A model outcome's name.
+
+    Returns:
+        True for the ``share_*`` columns.
+    """
+    return outcome.startswith("share_")
+
+
 def outcome_bounds(outcome: str) -> tuple[float, float] | None:
     """The range an outcome cannot leave, if it is bounded.
 
@@ -36,7 +47,7 @@ def outcome_bounds(outcome: str) -> tuple[float, float] | None:
     Returns:
         ``(0.0, 1.0)`` for shares and indices in [0, 1] (``share_*``, :data:`UNIT_INTERVAL`), else None.
     """
-    return (0.0, 1.0) if re.match(r"share_", outcome) or outcome in UNIT_INTERVAL else None
+    return (0.0, 1.0) if is_share(outcome) or outcome in UNIT_INTERVAL else None
 
 
 def too_few_replications(n: int) -> str | None:
