@@ -277,8 +277,8 @@ def promotions(agents: pd.DataFrame | None) -> dict[str, tuple[int, int]]:
     start = agents[agents["step"] == agents["step"].min()]
     initial = set(start.loc[start["role"] == "leader", "iso3"])
     later = agents[(agents["role"] == "leader") & ~agents["iso3"].isin(initial)]
-    grouped = later.groupby("iso3").agg(year=("year", "min"), count=("replication", "nunique"))
-    return {str(code): (int(row.year), int(row.count)) for code, row in grouped.iterrows()}
+    grouped = later.groupby("iso3").agg(year=("year", "min"), runs=("replication", "nunique"))
+    return {str(code): (int(row.year), int(row.runs)) for code, row in grouped.iterrows()}
 
 
 def country_label(code: str, promoted: dict[str, tuple[int, int]], replications: int) -> str:
