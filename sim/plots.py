@@ -324,7 +324,9 @@ def figure_provider_shares(
               linestyle="--")
     promoted = promotions(agents)
     if fixed and promoted:
-        plot_band(ax, model_data, "year", "share_leaders", label="All leaders (incl. promoted)",
+        names = "; ".join(f"{code} from {year}, {runs} of {replications} runs"
+                          for code, (year, runs) in sorted(promoted.items()))
+        plot_band(ax, model_data, "year", "share_leaders", label=f"All leaders, incl. promoted\n{names}",
                   color=LEADERS_COLOUR, scale=100, linestyle=":", band_alpha=0.1)
     if "share_promoted" in model_data and model_data["share_promoted"].max() > 0:
         plot_band(ax, model_data, "year", "share_promoted", label="Second wave promoted to provider",
