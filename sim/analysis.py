@@ -40,8 +40,9 @@ from sim.design import morris_indices, sobol_indices
 from sim.execute import ID_COLUMNS, ResultStore
 from sim.experiment import ExperimentSpec, OutcomeSpec, PlotSpec
 from sim.palette import PALETTE
+from sim.parameters import PARAMETERS
 from sim.plots import annotate, new_figure, plot_band, save_figure
-from sim.summary import summarize
+from sim.summary import is_share, outcome_bounds, summarize
 
 MAX_SERIES_LINES = 8
 """Most design points drawn in one time-series figure."""
@@ -82,8 +83,10 @@ class _Context:
         return [i["name"] for i in self.inputs]
 
     def label(self, name: str) -> str:
-        entry = next(i for i in self.inputs if i["name"] == name)
-        return f"{name}\n({entry['label']})" if len(entry["label"]) < 60 else name
+        return input_label(name, next(i for i in self.inputs if i["name"] == name)["label"])
+
+    def short(self, name: str) -> str:
+        return input_label(name, next(i for i in self.inputs if i["name"] == name)["label"], unit=False)
 
     def integer(self, name: str) -> bool:
         return bool(next(i for i in self.inputs if i["name"] == name)["integer"])
@@ -95,14 +98,47 @@ class _Context:
         return [o for o in self.spec.outcomes if o.stat == "series"]
 
 
-def outcome_label(outcome: OutcomeSpec) -> str:
-    """How an outcome is described on axes and in titles.
+def input_label(name: str, doc: str = "", unit: bool = True) -> str:
+    """How an input is described on axes: the parameter registry's name and unit, not its key path.
+
+    Args:
+        name: The input's key path (``params.dependence_weight``, ``countries.VNM.budget_usd``, ``steps``).
+        doc: The input's meaning as validated (used for country and event inputs).
+        unit: Whether to add the unit in brackets.
+
+    Returns:
+        E.g. ``"Dependence weight (log points per unit risk)"`` or ``"VNM budget (USD per year)"``.
+    """
+    field = name.removeprefix("params.")
+    if field in PARAMETERS and (name.startswith("params.") or name == "steps"):
+        text = "Horizon" if name == "steps" else field.removesuffix("_usd").replace("_", " ").capitalize()
+        return f"{text} ({PARAMETERS[field].unit})" if unit else text
+    if name.startswith("countries.") and doc:
+        text = doc.replace("_usd", "").replace("_", " ")
+        return text if unit else text.split(" (")[0]
+    return (doc or name) if len(doc) < 60 else name
+
+
+def percent_scale(outcome: OutcomeSpec) -> float:
+    """Factor that puts an outcome on the run plots' scale: 100 for shares (shown in percent), else 1.
 
     Args:
         outcome: The outcome.
 
     Returns:
-        E.g. ``"share_RUS: final share_RUS"`` or ``"mean share_RUS, 2030-2050"``.
+        100.0 or 1.0.
+    """
+    return 100.0 if is_share(outcome.metric) else 1.0
+
+
+def outcome_label(outcome: OutcomeSpec) -> str:
+    """How an outcome is described on axes and in titles (shares in percent, as in run plots).
+
+    Args:
+        outcome: The outcome.
+
+    Returns:
+        E.g. ``"share_RUS (%)"`` or ``"rus (mean share_RUS, 2030-2050) (%)"``.
     """
     if outcome.stat == "final":
         what = f"final {outcome.metric}"
@@ -111,7 +147,8 @@ def outcome_label(outcome: OutcomeSpec) -> str:
         what = f"mean {outcome.metric}{window}"
     else:
         what = outcome.metric
-    return what if outcome.name == outcome.metric else f"{outcome.name} ({what})"
+    text = what if outcome.name == outcome.metric else f"{outcome.name} ({what})"
+    return f"{text} (%)" if percent_scale(outcome) != 1.0 else text
 
 
 def analyze(directory: str | Path) -> Analysis:
@@ -272,6 +309,7 @@ def heatmap_figure(context: _Context, runs: pd.DataFrame, outcome: OutcomeSpec, 
         The figure.
     """
     table = runs.pivot_table(index=y, columns=x, values=outcome.name, aggfunc="mean").sort_index()
+    table = table * percent_scale(outcome)
     figure, ax = new_figure(7.5, 5.5)
     image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(table.shape[1]), [f"{v:g}" for v in table.columns])
@@ -287,7 +325,8 @@ def heatmap_figure(context: _Context, runs: pd.DataFrame, outcome: OutcomeSpec, 
     ax.set_ylabel(context.label(y))
     others = [n for n in context.names if n not in (x, y)]
     what = "mean" + (f", averaged over {', '.join(others)}," if others else "")
-    annotate(ax, f"{outcome_label(outcome)}\nby {_short(x)} and {_short(y)}", context.scenario, replications,
+    annotate(ax, f"{outcome_label(outcome)}\nby {context.short(x)} and {context.short(y)}", context.scenario,
+             replications,
              what=what)
     return figure
 
@@ -316,16 +355,18 @@ def line_figure(context: _Context, runs: pd.DataFrame, outcome: OutcomeSpec, x: 
     groups = means.groupby(by) if by else [(None, means)]
     for index, (value, group) in enumerate(groups):
         label = f"{value:g}" if by else None
-        plot_band(ax, group, x, outcome.name, label=label, color=PALETTE[index % len(PALETTE)], marker="o")
+        plot_band(ax, group, x, outcome.name, label=label, color=PALETTE[index % len(PALETTE)], marker="o",
+                  scale=percent_scale(outcome), bounds=outcome_bounds(outcome.metric))
     ax.set_xlabel(context.label(x))
     ax.set_ylabel(outcome_label(outcome))
     if by:
-        ax.legend(title=by, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        ax.legend(title=context.label(by), loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     others = [n for n in context.names if n not in (x, by)]
-    what = "mean and 95% CI" + (f" (averaged over {', '.join(others)})" if others else "")
+    what = "mean and 95% CI" + (f" (averaged over {', '.join(map(context.short, others))})" if others else "")
     if context.integer(x):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    annotate(ax, f"{outcome_label(outcome)} against {_short(x)}", context.scenario, replications, what=what)
+    annotate(ax, f"{outcome_label(outcome)} against {context.short(x)}", context.scenario, replications,
+             what=what)
     return figure
 
 
@@ -338,7 +379,8 @@ def _scatter_figures(context: _Context, runs: pd.DataFrame) -> list[Path]:
     for outcome in context.scalar_outcomes():
         figure, axes = _panels(len(context.names))
         for ax, name in zip(axes, context.names, strict=False):
-            ax.scatter(points[name], points[outcome.name], color=PALETTE[0], s=16, alpha=0.8)
+            ax.scatter(points[name], points[outcome.name] * percent_scale(outcome), color=PALETTE[0], s=16,
+                       alpha=0.8)
             ax.set_xlabel(context.label(name))
             if context.integer(name):
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -452,7 +494,7 @@ def sobol_figure(context: _Context, table: pd.DataFrame, outcome: OutcomeSpec, r
             label="Total (ST)")
     ax.barh(y - 0.2, table["S1"], height=0.38, xerr=table["S1_conf"], color=PALETTE[0], capsize=3,
             label="First order (S1)")
-    ax.set_yticks(y, table["input"])
+    ax.set_yticks(y, [context.label(name) for name in table["input"]])
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(f"Sobol' index of {outcome_label(outcome)} (share of variance; bars: 95% CI)")
     ax.legend(loc="lower right", frameon=False)
@@ -480,11 +522,11 @@ def morris_figure(context: _Context, table: pd.DataFrame, outcome: OutcomeSpec, 
     bars, scatter = figure.subplots(1, 2)
     y = np.arange(len(table))
     bars.barh(y, table["mu_star"], xerr=table["mu_star_conf"], color=PALETTE[0], capsize=3)
-    bars.set_yticks(y, table["input"])
+    bars.set_yticks(y, [context.label(name) for name in table["input"]])
     bars.set_xlabel(f"mu* of {outcome.name} (mean |elementary effect|; bars: 95% CI)")
     scatter.scatter(table["mu_star"], table["sigma"], color=PALETTE[1])
     for row in table.itertuples():
-        scatter.annotate(row.input, (row.mu_star, row.sigma), fontsize=7, xytext=(3, 3),
+        scatter.annotate(context.short(row.input), (row.mu_star, row.sigma), fontsize=7, xytext=(3, 3),
                          textcoords="offset points")
     scatter.set_xlabel("mu* (overall influence)")
     scatter.set_ylabel("sigma (non-linearity and interactions)")
@@ -534,9 +576,10 @@ def series_figure(context: _Context, series: pd.DataFrame, outcome: OutcomeSpec)
     figure, ax = new_figure(9.0, 5.0)
     inputs = series.drop_duplicates("point").set_index("point")[context.names]
     for index, point in enumerate(chosen[::-1]):
-        values = ", ".join(f"{_short(n)}={inputs.loc[point, n]:g}" for n in context.names)
+        values = ", ".join(f"{context.short(n)} = {inputs.loc[point, n]:g}" for n in context.names)
         plot_band(ax, series[series["point"] == point], "year", outcome.name,
-                  label=f"point {point}: {values}", color=PALETTE[index % len(PALETTE)])
+                  label=f"point {point}: {values}", color=PALETTE[index % len(PALETTE)],
+                  scale=percent_scale(outcome), bounds=outcome_bounds(outcome.metric))
     ax.set_xlabel("Year")
     ax.set_ylabel(outcome_label(outcome))
     ax.legend(title="Design point (lines: mean; bands: 95% CI)", loc="upper left", bbox_to_anchor=(1.01, 1.0),
@@ -545,10 +588,6 @@ def series_figure(context: _Context, series: pd.DataFrame, outcome: OutcomeSpec)
     annotate(ax, f"{outcome_label(outcome)} over time", context.scenario,
              int(series["replication"].nunique()), what=f"{shown}, mean and 95% CI")
     return figure
-
-
-def _short(name: str) -> str:
-    return name.rsplit(".", 1)[-1]
 
 
 def _slug(name: str | None) -> str:

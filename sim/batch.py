@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from sim import rundir
 from sim.errors import UserError
-from sim.plots import draw_run_plots
+from sim.plots import FigureStyle, draw_run_plots
 from sim.posterior import Posterior, per_replication
 from sim.runner import simulate
 from sim.scenario import Scenario
@@ -50,6 +50,7 @@ def run_scenario(
     progress: bool | None = None,
     plots: bool = True,
     posterior: Posterior | None = None,
+    style: FigureStyle | None = None,
 ) -> Path:
     """Run every unfinished replication, then write the summary and the plots.
 
@@ -62,6 +63,7 @@ def run_scenario(
         progress: Show a progress bar (default: only when stderr is a terminal).
         plots: Draw the plots.
         posterior: Run replication ``k`` with posterior draw ``k`` (see :mod:`sim.posterior`).
+        style: Formats, resolution and size of the plots.
 
     Returns:
         The run directory.
@@ -90,7 +92,7 @@ def run_scenario(
             _run_parallel(scenarios, seeds, pending, run_dir, workers, bar)
     write_summary(run_dir)
     if plots:
-        draw_plots(run_dir)
+        draw_plots(run_dir, style=style)
     rundir.complete(run_dir, manifest)
     return run_dir
 
@@ -127,12 +129,13 @@ def write_summary(run_dir: Path) -> Path:
     return path
 
 
-def draw_plots(run_dir: Path, out: Path | None = None) -> list[Path]:
+def draw_plots(run_dir: Path, out: Path | None = None, style: FigureStyle | None = None) -> list[Path]:
     """Draw a run's plots from its saved data.
 
     Args:
         run_dir: The run directory.
         out: Where to write them (default ``<run_dir>/plots``).
+        style: Formats, resolution and size (default PNG and SVG at 150 dpi).
 
     Returns:
         The written files.
@@ -145,4 +148,5 @@ def draw_plots(run_dir: Path, out: Path | None = None) -> list[Path]:
         rundir.read_table(run_dir, "edges"),
         manifest["scenario"]["name"],
         out if out is not None else run_dir / "plots",
+        style,
     )

@@ -19,7 +19,8 @@ from importlib.metadata import PackageNotFoundError, version
 from sim.errors import UserError
 
 COMMAND_MODULES: tuple[str, ...] = (
-    "run", "validate", "list", "show", "plot", "hindcast", "calibrate", "experiment", "analyze", "ui",
+    "run", "validate", "list", "show", "plot", "compare", "hindcast", "calibrate", "experiment", "analyze",
+    "ui",
 )
 """Modules of sim.commands, in the order their commands are listed in --help."""
 

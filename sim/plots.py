@@ -6,13 +6,17 @@ replication and x value; the figure functions below draw a run's standard
 plots from its saved data, and :func:`draw_run_plots` re-draws them all from a
 run directory. Figures are built with :class:`matplotlib.figure.Figure`
 directly (no pyplot state), so they work without a display and in worker
-processes. Colours are the Okabe-Ito palette, safe for colour-blind readers.
+processes. Every country keeps its own colour and dash (:func:`sim.palette.country_style`)
+in every figure of every run; groups and roles use the Okabe-Ito palette. Both are
+safe for colour-blind readers. Bands of shares stay inside [0, 1]
+(:func:`sim.summary.mean_ci`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -24,8 +28,17 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.palette import OTHER_COLOUR, PALETTE, PEER_COLOUR, ROLE_COLOURS, ROLE_LABELS
-from sim.summary import mean_ci
+from sim.errors import UserError
+from sim.palette import (
+    LEADERS_COLOUR,
+    OTHER_COLOUR,
+    PALETTE,
+    PEER_COLOUR,
+    ROLE_COLOURS,
+    ROLE_LABELS,
+    country_style,
+)
+from sim.summary import mean_ci, outcome_bounds, too_few_replications
 
 DOMESTIC_COLOUR = "#DDDDDD"
 LOG_SCALE_SPAN = 100.0
@@ -33,7 +46,63 @@ LOG_SCALE_SPAN = 100.0
 MAX_PROVIDER_LINES = 6
 MIN_PROVIDER_SHARE = 0.005
 """Providers whose mean share never reaches this are left out of the share figures."""
-FORMATS: tuple[str, ...] = ("png", "svg")
+MIN_RELIANCE = 0.02
+"""A partner with at least this mean weight in some second-wave portfolio gets its own bar segment."""
+FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+"""Formats figures can be saved in."""
+LEADERS_LABEL = "Leaders (USA + CHN)"
+"""The fixed group ``share_USA_CHN``: the data's two leaders, whoever is promoted later."""
+
+
+class FigureOptionError(UserError, ValueError):
+    """A figure option (format, size, resolution) that is not valid."""
+
+
+@dataclass(frozen=True)
+class FigureStyle:
+    """How figures are saved.
+
+    Attributes:
+        formats: File formats, each one of :data:`FORMATS`.
+        dpi: Resolution of raster output (PNG), dots per inch.
+        size: ``(width, height)`` in inches for every figure, or None for each figure's own size.
+    """
+
+    formats: tuple[str, ...] = ("png", "svg")
+    dpi: int = 150
+    size: tuple[float, float] | None = None
+
+    @classmethod
+    def parse(cls, formats: str = "png,svg", dpi: int = 150, size: str | None = None) -> FigureStyle:
+        """Build a style from command-line text, checking every value.
+
+        Args:
+            formats: Comma-separated formats, e.g. ``"png,pdf"``.
+            dpi: Resolution, 30 to 1200.
+            size: ``"WIDTHxHEIGHT"`` in inches, e.g. ``"6.5x4"``, or None.
+
+        Returns:
+            The style.
+
+        Raises:
+            FigureOptionError: Naming the option, what was expected and what was found.
+        """
+        chosen = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in formats.split(",") if f.strip()))
+        unknown = [f for f in chosen if f not in FORMATS]
+        if unknown or not chosen:
+            raise FigureOptionError(f"--format: expected a comma-separated list of {', '.join(FORMATS)}, "
+                                    f"found {formats!r}")
+        if not 30 <= dpi <= 1200:
+            raise FigureOptionError(f"--dpi: expected a resolution from 30 to 1200 dots per inch, "
+                                    f"found {dpi}")
+        parsed = None
+        if size is not None:
+            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[xX]\s*(\d+(?:\.\d+)?)\s*", size)
+            parsed = (float(match[1]), float(match[2])) if match else None
+            if parsed is None or not all(1.0 <= v <= 40.0 for v in parsed):
+                raise FigureOptionError(f"--size: expected WIDTHxHEIGHT in inches, each from 1 to 40 "
+                                        f"(e.g. 6.5x4), found {size!r}")
+        return cls(chosen, dpi, parsed)
 
 matplotlib.rcParams.update({
     "axes.spines.top": False,
@@ -56,9 +125,13 @@ def plot_band(
     level: float = 0.95,
     scale: float = 1.0,
     band_alpha: float = 0.2,
+    bounds: tuple[float, float] | None = None,
     **line_kwargs,
 ) -> Line2D:
     """Draw the mean of ``y`` per ``x`` across replications, with a t-based confidence band.
+
+    The band of a bounded outcome (``bounds``, by default :func:`sim.summary.outcome_bounds` of
+    ``y``) is clipped to its bounds.
 
     Args:
         ax: The axes.
@@ -70,12 +143,13 @@ def plot_band(
         level: Confidence level of the band.
         scale: Factor applied to ``y`` (e.g. 100 for percent).
         band_alpha: Opacity of the band.
+        bounds: ``(low, high)`` of the values (before ``scale``), or None for :func:`outcome_bounds`.
         **line_kwargs: Passed to :meth:`Axes.plot` (e.g. ``linestyle``).
 
     Returns:
         The mean line.
     """
-    table = mean_ci(frame.groupby(x)[y], level=level)
+    table = mean_ci(frame.groupby(x)[y], level=level, bounds=bounds or outcome_bounds(y))
     xs = table.index.to_numpy()
     (line,) = ax.plot(xs, table["mean"] * scale, label=label, color=color, linewidth=2, **line_kwargs)
     ax.fill_between(
@@ -110,27 +184,46 @@ def annotate(ax: Axes, title: str, scenario: str, replications: int, what: str =
         what: What the figure shows of them.
     """
     ax.figure.suptitle(title, fontsize=13, fontweight="bold")
-    ax.set_title(f"Scenario '{scenario}': {what} over {replications} replications", fontsize=9.5,
-                 color="#444444")
+    warning = too_few_replications(replications)
+    ax.set_title(f"Scenario '{scenario}': {what} over {replications} "
+                 f"replication{'s' if replications != 1 else ''}"
+                 + (f"\nWarning: {warning.split(' (')[0]}" if warning else ""), fontsize=9.5,
+                 color="#444444" if warning is None else "#B00000")
 
 
-def save_figure(figure: Figure, directory: Path, name: str) -> list[Path]:
-    """Save a figure as PNG (150 dpi) and SVG.
+METADATA: dict[str, dict[str, None]] = {"png": {"Software": None}, "svg": {"Date": None},
+                                         "pdf": {"CreationDate": None, "ModDate": None}}
+"""Metadata left out of each format, so the same figure gives the same file."""
+
+
+def save_figure(figure: Figure, directory: Path, name: str, style: FigureStyle | None = None) -> list[Path]:
+    """Save a figure in the style's formats (default PNG at 150 dpi and SVG).
 
     Args:
         figure: The figure.
         directory: Output directory (created if needed).
         name: File name without extension.
+        style: Formats, resolution and size (default :class:`FigureStyle`).
 
     Returns:
         The written paths.
+
+    Raises:
+        FigureOptionError: If the directory cannot be created.
     """
+    style = style or FigureStyle()
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise FigureOptionError(f"{directory}: cannot create the directory for figures "
+                                f"({error.strerror})") from None
+    if style.size is not None:
+        figure.set_size_inches(*style.size)
     paths = []
-    for fmt in FORMATS:
+    for fmt in style.formats:
         path = directory / f"{name}.{fmt}"
-        figure.savefig(path, dpi=150, metadata={"Software": None} if fmt == "png" else {"Date": None})
+        figure.savefig(path, dpi=style.dpi, metadata=METADATA[fmt])
         paths.append(path)
     return paths
 
@@ -169,40 +262,87 @@ def provider_ranking(model_data: pd.DataFrame) -> list[str]:
     return [c.removeprefix("share_") for c in order if peak[c] >= MIN_PROVIDER_SHARE]
 
 
-def provider_colours(ranking: Sequence[str]) -> dict[str, str]:
-    """Colour of each of the top providers (the same in every figure of a run).
+def promotions(agents: pd.DataFrame | None) -> dict[str, tuple[int, int]]:
+    """Countries promoted to leader during a run (a provider of the data whose capability caught up).
 
     Args:
-        ranking: ISO3 codes from :func:`provider_ranking`.
+        agents: Agent-level data of all replications, or None.
 
     Returns:
-        ISO3 -> colour for the first :data:`MAX_PROVIDER_LINES` codes.
+        ISO3 -> (earliest year it is a leader in any replication, number of replications in which
+        it is promoted), for countries that are not leaders at the start.
     """
-    return dict(zip(ranking[:MAX_PROVIDER_LINES], PALETTE, strict=False))
+    if agents is None or agents.empty:
+        return {}
+    start = agents[agents["step"] == agents["step"].min()]
+    initial = set(start.loc[start["role"] == "leader", "iso3"])
+    later = agents[(agents["role"] == "leader") & ~agents["iso3"].isin(initial)]
+    grouped = later.groupby("iso3").agg(year=("year", "min"), runs=("replication", "nunique"))
+    return {str(code): (int(row.year), int(row.runs)) for code, row in grouped.iterrows()}
 
 
-def figure_provider_shares(model_data: pd.DataFrame, scenario: str) -> Figure:
-    """Shares of second-wave partnership weight over time: top providers and the leaders combined.
+def country_label(code: str, promoted: dict[str, tuple[int, int]], replications: int) -> str:
+    """A country's legend entry: its code, and when it is promoted to leader.
+
+    Args:
+        code: ISO3 code.
+        promoted: From :func:`promotions`.
+        replications: Replications of the run.
+
+    Returns:
+        E.g. ``"KOR"`` or ``"KOR (leader from 2041 in 3 of 10 runs)"``.
+    """
+    if code not in promoted:
+        return code
+    year, count = promoted[code]
+    return f"{code} (leader from {year} in {count} of {replications} runs)"
+
+
+def figure_provider_shares(
+    model_data: pd.DataFrame, scenario: str, agents: pd.DataFrame | None = None
+) -> Figure:
+    """Shares of second-wave partnership weight over time: top providers and the leaders.
+
+    "Leaders (USA + CHN)" is the fixed group of the data's two leaders (``share_USA_CHN``).
+    When a provider is promoted to leader in some replication, the share of every current
+    leader (``share_leaders``) is drawn too, and the country's legend entry says from when;
+    the share of second-wave countries promoted to provider is drawn when it is ever positive.
 
     Args:
         model_data: Model-level data of all replications.
         scenario: Scenario name.
+        agents: Agent-level data (to name promoted countries), or None.
 
     Returns:
         The figure.
     """
     figure, ax = new_figure()
+    replications = model_data["replication"].nunique()
     fixed = "share_USA_CHN" in model_data  # runs written before model v2 only have the current leaders
     plot_band(ax, model_data, "year", "share_USA_CHN" if fixed else "share_leaders",
-              label="Leaders (USA + CHN)" if fixed else "Leaders", color="#000000", scale=100,
+              label=LEADERS_LABEL if fixed else "Leaders", color=LEADERS_COLOUR, scale=100,
               linestyle="--")
-    for code, colour in provider_colours(provider_ranking(model_data)).items():
-        plot_band(ax, model_data, "year", f"share_{code}", label=code, color=colour, scale=100)
+    promoted = promotions(agents)
+    if fixed and promoted:
+        names = "; ".join(f"{code} from {year}, {runs} of {replications} runs"
+                          for code, (year, runs) in sorted(promoted.items()))
+        plot_band(ax, model_data, "year", "share_leaders", label=f"All leaders, incl. promoted\n{names}",
+                  color=LEADERS_COLOUR, scale=100, linestyle=":", band_alpha=0.1)
+    if "share_promoted" in model_data and model_data["share_promoted"].max() > 0:
+        plot_band(ax, model_data, "year", "share_promoted", label="Second wave promoted to provider",
+                  color=OTHER_COLOUR, scale=100, linestyle="-.")
+    for code in provider_ranking(model_data)[:MAX_PROVIDER_LINES]:
+        style = country_style(code)
+        plot_band(ax, model_data, "year", f"share_{code}", label=country_label(code, promoted, replications),
+                  color=style.colour, linestyle=style.linestyle, scale=100)
     ax.set_xlabel("Year")
     ax.set_ylabel("Share of second-wave partnership weight (%)")
     ax.set_ylim(bottom=0)
     ax.legend(title="Partner", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    annotate(ax, "Provider shares of second-wave partnerships", scenario, model_data["replication"].nunique())
+    annotate(ax, "Provider shares of second-wave partnerships", scenario, replications)
+    if promoted:
+        ax.text(0.0, -0.16, "A provider is promoted to leader when its capability reaches the weakest "
+                "leader of the data.", transform=ax.transAxes, fontsize=8, color="#444444")
     return figure
 
 
@@ -389,23 +529,25 @@ def figure_reliance(
     """
     table = reliance_table(agents, edges)
     providers = [c for c in table.columns if c != "domestic"]
-    colours = {code: colour for code, colour in provider_colours(provider_ranking(model_data)).items()
-               if code in providers}
+    ranking = provider_ranking(model_data)
+    leaders = set(agents.loc[(agents["step"] == 0) & (agents["role"] == "leader"), "iso3"])
+    own = [c for c in providers if table[c].max() >= MIN_RELIANCE or (c in leaders and table[c].max() > 0)]
+    own.sort(key=lambda c: (-table[c].sum(), ranking.index(c) if c in ranking else len(ranking), c))
     main = table[providers].idxmax(axis=1) if providers else pd.Series("", index=table.index)
     top = table[providers].max(axis=1) if providers else pd.Series(0.0, index=table.index)
     order = sorted(table.index, key=lambda c: (-top[c], c))
     table = table.loc[order[::-1]]
-    stacks = [(code, [code], colour) for code, colour in colours.items()]
-    others = [c for c in providers if c not in colours]
+    stacks = [(code, [code], country_style(code).colour, country_style(code).hatch) for code in own]
+    others = [c for c in providers if c not in own]
     if others:
-        stacks.append(("Other providers", others, OTHER_COLOUR))
-    stacks.append(("Domestic (build at home)", ["domestic"], DOMESTIC_COLOUR))
+        stacks.append(("Other providers", others, OTHER_COLOUR, ""))
+    stacks.append(("Domestic (build at home)", ["domestic"], DOMESTIC_COLOUR, ""))
 
     figure, ax = new_figure(8.5, max(4.0, 0.27 * len(table) + 1.6))
     left = np.zeros(len(table))
-    for label, columns, colour in stacks:
+    for label, columns, colour, hatch in stacks:
         values = table[columns].sum(axis=1).to_numpy()
-        ax.barh(table.index, values, left=left, color=colour, label=label, height=0.75,
+        ax.barh(table.index, values, left=left, color=colour, label=label, height=0.75, hatch=hatch,
                 edgecolor="white", linewidth=0.4)
         left += values
     for y, code in enumerate(table.index):
@@ -419,14 +561,20 @@ def figure_reliance(
     year = int(agents["year"].max())
     ax.set_xlabel(f"Mean share of the country's partnership portfolio in {year} (%)")
     ax.set_ylabel("Second-wave country (ISO3)")
-    ax.legend(title="Partner", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8.5)
+    ax.legend(title="Partner", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8.5,
+              ncols=2 if len(stacks) > 14 else 1)
     annotate(ax, "Whom second-wave countries rely on", scenario, agents["replication"].nunique(),
              what="mean final-year weight (label: main partner)")
     return figure
 
 
 def draw_run_plots(
-    model_data: pd.DataFrame, agents: pd.DataFrame, edges: pd.DataFrame, scenario: str, directory: Path
+    model_data: pd.DataFrame,
+    agents: pd.DataFrame,
+    edges: pd.DataFrame,
+    scenario: str,
+    directory: Path,
+    style: FigureStyle | None = None,
 ) -> list[Path]:
     """Draw and save every standard figure of a run.
 
@@ -435,13 +583,14 @@ def draw_run_plots(
         agents: Agent-level data of all replications.
         edges: Partnership data of all replications.
         scenario: Scenario name.
-        directory: Where to write the PNG and SVG files.
+        directory: Where to write the files.
+        style: Formats, resolution and size (default PNG and SVG at 150 dpi).
 
     Returns:
         The written files.
     """
     figures = {
-        "provider_shares": figure_provider_shares(model_data, scenario),
+        "provider_shares": figure_provider_shares(model_data, scenario, agents),
         "capability": figure_capability(model_data, scenario),
         "dependence_hhi": figure_dependence(model_data, scenario),
         "network": figure_network(agents, edges, scenario, replication=int(agents["replication"].min())),
@@ -449,7 +598,7 @@ def draw_run_plots(
     }
     written: list[Path] = []
     for name, figure in figures.items():
-        written += save_figure(figure, directory, name)
+        written += save_figure(figure, directory, name, style)
     return written
 
 

@@ -225,7 +225,11 @@ def test_grid_analysis_writes_tables_and_labelled_figures(tmp_path):
     assert len(summary) == 4 * 2 and (summary["n"] == 3).all()
     assert (summary["ci_low"] <= summary["mean"]).all() and (summary["mean"] <= summary["ci_high"]).all()
     svg = (tmp_path / "out" / "analysis" / heatmaps[0].replace(".png", ".svg")).read_text()
-    assert "params.dependence_weight" in svg and "capability" in svg
+    # the registry's human label and unit, not the key path
+    assert "Dependence weight (log points per unit risk)" in svg and "capability" in svg
+    assert "params.dependence_weight" not in svg
+    line = (tmp_path / "out" / "analysis" / next(n for n in lines if n.endswith(".svg"))).read_text()
+    assert "hhi_mean (mean hhi_second_wave, 2026-2028)" in line and "(%)" not in line  # an index, not a share
 
 
 def test_sobol_experiment_on_the_model_gives_indices_and_warns_when_small(tmp_path):

@@ -5,14 +5,46 @@ from __future__ import annotations
 import argparse
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.scenario import display_path
+
+if TYPE_CHECKING:
+    from sim.plots import FigureStyle
 
 EPILOG = """\
 examples:
   qgeo plot runs/baseline
   qgeo plot runs/baseline --out figures/
+  qgeo plot runs/baseline --format png,pdf --dpi 300 --size 6.5x4
 """
+
+
+def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options that say how figures are saved (``--format``, ``--dpi``, ``--size``).
+
+    Args:
+        parser: The command's parser.
+    """
+    parser.add_argument("--format", dest="formats", default="png,svg", metavar="FMT[,FMT]",
+                        help="figure formats: png, svg, pdf, comma-separated (default: png,svg)")
+    parser.add_argument("--dpi", type=int, default=150, help="resolution of PNG figures (default 150)")
+    parser.add_argument("--size", metavar="WxH",
+                        help="size of every figure in inches, e.g. 6.5x4 (default: each figure's own)")
+
+
+def figure_style(args: argparse.Namespace) -> FigureStyle:
+    """The figure style the options ask for.
+
+    Args:
+        args: Parsed arguments of a command that called :func:`add_figure_arguments`.
+
+    Returns:
+        The checked style.
+    """
+    from sim.plots import FigureStyle
+
+    return FigureStyle.parse(args.formats, args.dpi, args.size)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,13 +56,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "plot", help="re-draw a run's plots from its data",
         description=textwrap.fill(
-            "Read a run directory's Parquet data and draw its plots (PNG and SVG) again.",
+            "Read a run directory's Parquet data and draw its plots again (PNG and SVG by default; "
+            "--format, --dpi and --size for figures that go in a paper).",
             79,
         ),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a directory written by `qgeo run`")
     parser.add_argument("--out", type=Path, metavar="DIR", help="where to write (default: RUN_DIR/plots)")
+    add_figure_arguments(parser)
     parser.set_defaults(handler=plot)
 
 
@@ -45,6 +79,6 @@ def plot(args: argparse.Namespace) -> int:
     """
     from sim.batch import draw_plots  # here, not at the top: matplotlib is slow to import for --help
 
-    written = draw_plots(args.run_dir, args.out)
+    written = draw_plots(args.run_dir, args.out, figure_style(args))
     print(f"{display_path(written[0].parent)}: {len(written)} files")
     return 0

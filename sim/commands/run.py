@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 from datetime import datetime
 from pathlib import Path
 
 from sim import rundir
+from sim.commands.compare import add_comparison_arguments, compare_runs
+from sim.commands.plot import add_figure_arguments, figure_style
 from sim.errors import UserError
 from sim.posterior import Posterior, load_posterior
 from sim.scenario import Scenario, display_path, load_scenario
+from sim.summary import too_few_replications
 
 EPILOG = """\
 examples:
@@ -19,6 +23,7 @@ examples:
   qgeo run scenarios/baseline.toml --set params.dependence_weight=3 --set countries.VNM.budget_usd=5e7
   qgeo run export_controls --out runs/controls --resume   # continue an interrupted run
   qgeo run history --posterior runs/calibrations/history --draws 50   # bands with parameter uncertainty
+  qgeo run export_controls --out runs/controls --compare-to runs/baseline   # paired differences
 """
 
 
@@ -122,6 +127,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="continue a run in --out DIR, skipping finished replications")
     parser.add_argument("--no-plots", dest="plots", action="store_false", help="do not draw plots")
     add_posterior_arguments(parser)
+    add_figure_arguments(parser)
+    parser.add_argument("--compare-to", type=Path, metavar="RUN",
+                        help="at the end, compare this run against RUN as `qgeo compare RUN DIR` would "
+                             "(written to DIR/compare)")
+    add_comparison_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -139,15 +149,25 @@ def run(args: argparse.Namespace) -> int:
     if args.resume and args.out is None:
         raise UserError("--resume: expected --out DIR naming the run to continue, found no --out")
     posterior = posterior_from_args(args)
+    style = figure_style(args)
     scenario = scenario_from_args(args)
+    if args.compare_to is not None:
+        from sim.compare import load_run
+
+        load_run(args.compare_to)  # a bad reference fails before the run, not after it
     out = args.out or Path("runs") / f"{scenario.name}-{datetime.now():%Y%m%d-%H%M%S}"
     before = len(rundir.finished(out, scenario.replications)) if args.resume and out.is_dir() else 0
     run_scenario(scenario, out, workers=args.workers, resume=args.resume, command=_command(args),
-                 plots=args.plots, posterior=posterior)
+                 plots=args.plots, posterior=posterior, style=style)
     print(f"{display_path(out)}: {scenario.replications} replications of '{scenario.name}' "
           f"({scenario.replications - before} run now)"
           + (f" over the posterior of {display_path(posterior.directory)}" if posterior else "")
           + ", summary.csv" + (", plots/" if args.plots else ""))
+    warning = too_few_replications(scenario.replications)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.compare_to is not None:
+        compare_runs([args.compare_to, out], out / "compare", args)
     return 0
 
 
@@ -170,4 +190,10 @@ def _command(args: argparse.Namespace) -> list[str]:
         words += ["--posterior", str(args.posterior)]
     if args.draws is not None:
         words += ["--draws", str(args.draws)]
+    for key in ("formats", "dpi", "size", "compare_to", "window"):
+        default = {"formats": "png,svg", "dpi": 150}.get(key)
+        if getattr(args, key) is not None and getattr(args, key) != default:
+            words += [f"--{'format' if key == 'formats' else key.replace('_', '-')}", str(getattr(args, key))]
+    if not args.compare_plots:
+        words.append("--no-compare-plots")
     return words

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.explorer.session import LAYOUT_ASPECT, CountryView, Snapshot
-from sim.palette import PALETTE, PEER_COLOUR, ROLE_COLOURS, ROLE_LABELS
+from sim.palette import LEADERS_COLOUR, PEER_COLOUR, ROLE_COLOURS, ROLE_LABELS, country_style
 
 MIN_NODE, MAX_NODE = 7.0, 40.0
 """Node diameters (px) of the smallest and largest capability at build time."""
@@ -321,11 +321,11 @@ def shares_option(snapshot: Snapshot) -> dict[str, Any]:
     ranked = sorted(actors, key=lambda code: (-float(latest[f"share_{code}"]), actors.index(code)))
     shown = [code for code in ranked[:TOP_PROVIDERS] if frame[f"share_{code}"].max() > 0]
     curves = [
-        Curve("share_leaders", "Leaders combined", "#222", {"type": "dashed", "width": 3}),
+        Curve("share_leaders", "Leaders combined", LEADERS_COLOUR, {"type": "dashed", "width": 3}),
         Curve("leader_stringency", "Leaders' controls", "#999", {"type": "dotted"}),
     ]
     curves += [
-        Curve(f"share_{code}", code, PALETTE[actors.index(code) % len(PALETTE)])
+        Curve(f"share_{code}", code, country_style(code).colour, {"type": country_style(code).echarts_type()})
         for code in sorted(shown, key=actors.index)
     ]
     y_axis = {"type": "value", "min": 0, "max": 1, "name": "share", "nameGap": 8}
