@@ -291,7 +291,7 @@ def _plot(
     }
 
 
-def legend_items(option: dict[str, Any]) -> list[tuple[str, str, str]]:
+def legend_items(option: dict[str, Any]) -> list[tuple[str, str, str | list[float]]]:
     """The live lines of a plot, for the legend the page draws under it.
 
     Args:

@@ -488,17 +488,21 @@ def EventRow(event: EventView, year: int):
         solara.Text(f"{event.year} · {event.origin}: {event.text}", style="font-size: 0.85rem;")
 
 
-def legend_html(items: list[tuple[str, str, str]]) -> str:
+def legend_html(items: list[tuple[str, str, str | list[float]]]) -> str:
     """The legend under a live plot: a short line in each series' colour and style, then its name.
 
     Args:
-        items: (name, colour, line type) from :func:`sim.explorer.charts.legend_items`.
+        items: (name, colour, line type) from :func:`sim.explorer.charts.legend_items`; the type is
+            ECharts' ``lineStyle.type``: a name or a list of dash and gap lengths.
 
     Returns:
         HTML.
     """
-    def entry(name: str, colour: str, kind: str) -> str:
-        dash = {"dashed": "6 3", "dotted": "2 2"}.get(kind, "")
+    def entry(name: str, colour: str, kind: str | list[float]) -> str:
+        if isinstance(kind, list):
+            dash = " ".join(f"{length:g}" for length in kind)
+        else:
+            dash = {"dashed": "6 3", "dotted": "2 2"}.get(kind, "")
         line = (f'<svg width="22" height="10"><line x1="1" y1="5" x2="21" y2="5" stroke="{colour}" '
                 f'stroke-width="3" stroke-dasharray="{dash}"/></svg>')
         return f'<span style="white-space: nowrap; margin-right: 10px;">{line} {html.escape(name)}</span>'
