@@ -41,7 +41,7 @@ from sim.execute import ID_COLUMNS, ResultStore
 from sim.experiment import ExperimentSpec, OutcomeSpec, PlotSpec
 from sim.palette import PALETTE
 from sim.parameters import PARAMETERS
-from sim.plots import annotate, new_figure, plot_band, save_figure
+from sim.plots import FigureStyle, annotate, new_figure, plot_band, save_figure
 from sim.summary import is_share, outcome_bounds, summarize
 
 MAX_SERIES_LINES = 8
@@ -77,6 +77,7 @@ class _Context:
     inputs: list[dict[str, Any]]
     scenario: str
     directory: Path
+    style: FigureStyle | None = None
 
     @property
     def names(self) -> list[str]:
@@ -151,11 +152,12 @@ def outcome_label(outcome: OutcomeSpec) -> str:
     return f"{text} (%)" if percent_scale(outcome) != 1.0 else text
 
 
-def analyze(directory: str | Path) -> Analysis:
+def analyze(directory: str | Path, style: FigureStyle | None = None) -> Analysis:
     """Analyse an experiment's output directory.
 
     Args:
         directory: Output directory of ``qgeo experiment``.
+        style: Figure formats, resolution and size (default PNG and SVG at 150 dpi).
 
     Returns:
         The files written and the warnings.
@@ -167,7 +169,7 @@ def analyze(directory: str | Path) -> Analysis:
     manifest = store.manifest()
     spec = ExperimentSpec.model_validate(manifest["experiment"]["spec"])
     context = _Context(store, spec, manifest["inputs"], manifest["scenario"]["resolved"]["name"],
-                       store.root / "analysis")
+                       store.root / "analysis", style)
     context.directory.mkdir(exist_ok=True)
     report = Analysis(context.directory)
     scalars = [o.name for o in context.scalar_outcomes()]
@@ -289,7 +291,7 @@ def _grid_figures(context: _Context, runs: pd.DataFrame) -> list[Path]:
         else:
             figure = line_figure(context, runs, outcome, plot.x, plot.by, replications)
             name = f"line_{outcome.name}__{_slug(plot.x)}" + (f"__by_{_slug(plot.by)}" if plot.by else "")
-        files += save_figure(figure, context.directory, name)
+        files += save_figure(figure, context.directory, name, context.style)
     return files
 
 
@@ -389,7 +391,7 @@ def _scatter_figures(context: _Context, runs: pd.DataFrame) -> list[Path]:
                         fontweight="bold")
         axes[0].set_title(f"Scenario '{context.scenario}': mean over {replications} replications per design "
                           f"point ({len(points)} points)", fontsize=9.5, color="#444444", loc="left")
-        files += save_figure(figure, context.directory, f"scatter_{outcome.name}")
+        files += save_figure(figure, context.directory, f"scatter_{outcome.name}", context.style)
     return files
 
 
@@ -429,7 +431,7 @@ def _sensitivity(context: _Context, runs: pd.DataFrame, manifest: dict[str, Any]
         warnings += stability_warnings(table, outcome.name, kind)
         tables.append(table.assign(outcome=outcome.name))
         figure = (sobol_figure if kind == "sobol" else morris_figure)(context, table, outcome, replications)
-        files += save_figure(figure, context.directory, f"{kind}_{outcome.name}")
+        files += save_figure(figure, context.directory, f"{kind}_{outcome.name}", context.style)
     if tables:
         path = context.directory / f"{kind}_indices.csv"
         combined = pd.concat(tables, ignore_index=True)
@@ -551,7 +553,7 @@ def _series_figures(context: _Context) -> list[Path]:
             continue
         series = series.merge(plan, on="run")
         files += save_figure(series_figure(context, series, outcome), context.directory,
-                             f"series_{outcome.name}")
+                             f"series_{outcome.name}", context.style)
     return files
 
 

@@ -209,7 +209,7 @@ def paired_interval(run: np.ndarray, reference: np.ndarray, level: float = 0.95)
     mean = float(d.mean()) if n else float("nan")
     if n < 2:
         return {"difference": mean, "ci_low": float("nan"), "ci_high": float("nan"), "p_value": float("nan")}
-    se = float(d.std(ddof=1)) / np.sqrt(n)
+    se = float(d.std(ddof=1) / np.sqrt(n))
     return _interval(mean, se, n - 1.0, level)
 
 
@@ -242,7 +242,8 @@ def _interval(mean: float, se: float, df: float, level: float) -> dict[str, floa
         return {"difference": mean, "ci_low": mean, "ci_high": mean, "p_value": 1.0 if mean == 0.0 else 0.0}
     half = float(stats.t.ppf(0.5 + level / 2, df)) * se
     p_value = float(2.0 * stats.t.sf(abs(mean) / se, df))
-    return {"difference": mean, "ci_low": mean - half, "ci_high": mean + half, "p_value": p_value}
+    return {"difference": mean, "ci_low": float(mean - half), "ci_high": float(mean + half),
+            "p_value": p_value}
 
 
 def compare(runs: Sequence[Run], window: tuple[int, int], level: float = 0.95) -> pd.DataFrame:

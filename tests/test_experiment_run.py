@@ -347,3 +347,14 @@ def test_a_directory_with_other_files_is_refused(tmp_path, capsys):
     (out / "notes.txt").write_text("mine")
     assert main(["experiment", str(grid_file(tmp_path)), "--out", str(out)]) == 2
     assert "other files" in capsys.readouterr().err
+
+
+def test_analyze_writes_figures_in_the_formats_asked_for(tmp_path, capsys):
+    experiment = load_experiment(grid_file(tmp_path, replications=2, steps=3))
+    run_experiment(experiment, tmp_path / "out")
+    code = main(["analyze", str(tmp_path / "out"), "--format", "pdf", "--size", "5x3"])
+    assert code == 0, capsys.readouterr().err
+    figures = sorted((tmp_path / "out" / "analysis").glob("heatmap_*"))
+    assert figures and {path.suffix for path in figures} == {".pdf"}
+    assert all(path.read_bytes().startswith(b"%PDF-") and b"/MediaBox [ 0 0 360 216 ]" in path.read_bytes()
+               for path in figures)

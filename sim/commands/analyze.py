@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.commands.plot import add_figure_arguments, figure_style
 from sim.scenario import display_path
 
 EPILOG = """\
 examples:
   qgeo analyze runs/experiments/openness_vs_dependence
   qgeo analyze runs/experiments/sobol_second_wave     # Sobol' indices, bar charts, warnings.txt
+  qgeo analyze runs/experiments/openness_vs_dependence --format pdf --size 6.5x4
 """
 
 
@@ -30,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("directory", type=Path, metavar="DIR",
                         help="a directory written by `qgeo experiment`")
+    add_figure_arguments(parser)
     parser.set_defaults(handler=analyze)
 
 
@@ -44,7 +47,7 @@ def analyze(args: argparse.Namespace) -> int:
     """
     from sim.analysis import analyze as analyze_directory  # matplotlib: only when analysing
 
-    report = analyze_directory(args.directory)
+    report = analyze_directory(args.directory, figure_style(args))
     print(f"{display_path(report.directory)}: {len(report.files)} files (tables and figures)")
     for warning in report.warnings:
         print(f"warning: {warning}")
