@@ -304,13 +304,22 @@ def test_calibration_recovers_known_parameters(tmp_path):
 
 def test_min_acceptance_stops_a_calibration_and_resume_keeps_it_stopped(tmp_path, capsys):
     path = write_tiny(tmp_path, [SCIENCE, TALKS_COMMERCIAL], population=10, generations=6)
-    path.write_text(path.read_text().replace("generations = 6", "generations = 6\nmin_acceptance = 0.5"))
+    free = tmp_path / "free"  # the same calibration without the rule: its acceptance rates pick a limit
+    assert main(["calibrate", str(path), "--out", str(free), "--no-plots"]) == 0
+    rates = pd.read_csv(free / "generations.csv")["acceptance_rate"].tolist()
+    assert rates[0] > min(rates)  # acceptance falls as epsilon shrinks
+    limit = math.floor(100 * (rates[0] + min(rates)) / 2) / 100  # generation 1 passes, a later one not
+    kept = next(t for t, rate in enumerate(rates) if rate < limit)
+    path.write_text(path.read_text().replace("generations = 6", f"generations = 6\nmin_acceptance = {limit}"))
     out = tmp_path / "out"
+    capsys.readouterr()
     assert main(["calibrate", str(path), "--out", str(out), "--no-plots"]) == 0
     err = capsys.readouterr().err
-    assert "stopped, acceptance rate below min_acceptance = 0.5 (20 proposals gave fewer than 10" in err
+    assert f"generation {kept + 1}/6: stopped, acceptance rate below min_acceptance = {limit} (" in err
     generations = pd.read_csv(out / "generations.csv")
-    assert 1 <= len(generations) < 6 and (generations["acceptance_rate"] >= 0.5).all()
+    assert len(generations) == kept and (generations["acceptance_rate"] >= limit).all()
+    same = pd.read_csv(free / "generations.csv").head(kept)  # the rule only stops: same generations
+    pd.testing.assert_frame_equal(generations.drop(columns="seconds"), same.drop(columns="seconds"))
     stopped = json.loads((out / "manifest.json").read_text())["stopped"]
     assert stopped["generation"] == len(generations)
     before = posterior(out)
