@@ -310,8 +310,10 @@ def test_extends_a_shipped_name_from_any_directory(tmp_path, monkeypatch):
 def test_a_file_next_to_the_child_wins_over_a_shipped_name(write_scenario):
     write_scenario('name = "local"\nsteps = 3\nseed = 1\nreplications = 1\n', name="baseline.toml",
                    extends=False)
-    child = load_scenario(write_scenario('extends = "baseline"\n', extends=False))
+    child = load_scenario(write_scenario('extends = "baseline.toml"\n', extends=False))
     assert (child.name, child.steps) == ("local", 3)
+    shipped = load_scenario(write_scenario('extends = "baseline"\n', name="other.toml", extends=False))
+    assert (shipped.name, shipped.steps) == ("baseline", load_scenario("baseline").steps)
 
 
 def test_extends_an_unknown_name_suggests_a_shipped_one(write_scenario):
