@@ -1,7 +1,7 @@
 # qgeo quick start: `make baseline` runs the baseline scenario, `make test` runs the tests.
 # Both set up a virtual environment in .venv first (Python 3.11).
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 
 .PHONY: setup baseline test browser lint bench

@@ -68,21 +68,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "handler", None) is None:
-        parser.print_help()
-        return 2
+    prefix = f"qgeo {args.command}" if args.command else "qgeo"
     try:
-        return int(args.handler(args) or 0)
+        if getattr(args, "handler", None) is None:
+            parser.print_help()
+            code = 2
+        else:
+            code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a reader that stopped early shows here, not as an error at interpreter exit
+        return code
     except UserError as error:
-        print(f"qgeo {args.command}: error: {error}", file=sys.stderr)
+        print(f"{prefix}: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `qgeo list | head -2`: the reader stopped early
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
-        print(f"qgeo {args.command}: error: the output was closed early (broken pipe)", file=sys.stderr)
+        print(f"{prefix}: error: the output was closed early (broken pipe)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"qgeo {args.command}: interrupted; finished results are kept "
+        print(f"{prefix}: interrupted; finished results are kept "
               "(re-run with --resume to continue)", file=sys.stderr)
         return 130
 

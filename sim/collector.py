@@ -7,11 +7,17 @@ subclass keeps Mesa's interface (``model_vars``, ``get_model_vars_dataframe``,
 given) but fills it in bulk: model-level values come from one dict the model
 computes per step, agent-level values from a copy of one array per reporter,
 turned into Mesa's agent DataFrame only when asked for.
+
+``mesa.batch_run`` reads two private attributes of a collector: ``_agent_records``
+(step -> one ``(step, agent id, *values)`` tuple per agent; every Mesa 3.x) and
+``_collection_steps`` (the steps collected, in order; Mesa 3.4.1 and later, which
+otherwise returns no rows). Both are kept here, the records as a view built from the
+arrays on demand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import mesa
@@ -49,9 +55,12 @@ class ArrayDataCollector(mesa.DataCollector):
         self._agent_columns = agent_columns
         self._agent_ids = list(agent_ids)
         self._agent_arrays: dict[int, list[np.ndarray]] = {}
+        self._collection_steps: list[int] = []
+        self._agent_records = _AgentRecords(self._agent_arrays, self._agent_ids)
 
     def collect(self, model: Any) -> None:
         """Record this step's metrics and, if enabled, a copy of every agent column."""
+        self._collection_steps.append(model.steps)
         for name, value in self._metrics(model).items():
             self.model_vars[name].append(value)
         if self._agent_columns is not None:
@@ -91,3 +100,22 @@ class _Metric:
 
     def __call__(self, model: Any) -> float:
         return self.metrics(model)[self.name]
+
+
+class _AgentRecords(Mapping[int, list[tuple[Any, ...]]]):
+    """Mesa's ``_agent_records`` (step -> ``(step, agent id, *values)`` per agent), read from the arrays."""
+
+    def __init__(self, arrays: Mapping[int, list[np.ndarray]], agent_ids: Sequence[int]) -> None:
+        self._arrays = arrays
+        self._agent_ids = agent_ids
+
+    def __getitem__(self, step: int) -> list[tuple[Any, ...]]:
+        columns = [column.tolist() for column in self._arrays[step]]
+        rows = zip(self._agent_ids, *columns, strict=True)
+        return [(step, agent_id, *values) for agent_id, *values in rows]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)

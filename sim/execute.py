@@ -52,9 +52,10 @@ from sim.design import Design, build_design
 from sim.experiment import Experiment, ExperimentError, Input, OutcomeSpec
 from sim.model import QuantumWorld
 from sim.posterior import Posterior, with_values
-from sim.rundir import now, versions, write_json
+from sim.rundir import RUN_MARKER, make_directory, now, versions, write_json
 from sim.scenario import Scenario, load_scenario
 from sim.seeds import derive_seed
+from sim.wording import counted
 
 ID_COLUMNS: tuple[str, ...] = ("run", "point", "replication", "seed")
 """Leading columns of the plan and the outcome tables."""
@@ -335,7 +336,16 @@ class ResultStore:
         if not self.exists():
             raise ExperimentError(f"{self.root}: expected an experiment output directory with "
                                   "manifest.json, found none")
-        return json.loads(self.manifest_path.read_text())
+        try:
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise ExperimentError(f"{self.manifest_path}: not valid JSON: {error}") from None
+        if not isinstance(manifest, dict) or "experiment" not in manifest:
+            found = ("a run directory of `qgeo run` (see `qgeo plot`)"
+                     if isinstance(manifest, dict) and RUN_MARKER in manifest else "another manifest.json")
+            raise ExperimentError(f"{self.root}: expected an experiment output directory written by "
+                                  f"`qgeo experiment`, found {found}")
+        return manifest
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         """Write the manifest atomically.
@@ -765,12 +775,13 @@ class Summary:
         Returns:
             The summary line.
         """
-        line = (f"{name}: {self.total} runs, {self.done} done, {self.failed} failed "
+        line = (f"{name}: {counted(self.total, 'run')}, {self.done} done, {self.failed} failed "
                 f"({self.ran} run in {self.seconds:.1f} s); results in {self.out}")
         if self.failed:
-            line += f"\n  {self.failed} failed runs are listed in {self.out / 'failures.csv'}"
+            line += f"\n  {counted(self.failed, 'failed run')} listed in {self.out / 'failures.csv'}"
         if self.done + self.failed < self.total:
-            line += f"\n  {self.total - self.done - self.failed} runs missing: re-run with --resume"
+            missing = self.total - self.done - self.failed
+            line += f"\n  {counted(missing, 'run')} missing: re-run with --resume"
         return line
 
 
@@ -927,7 +938,7 @@ def open_store(experiment: Experiment, out: Path, resume: bool,
                               "(and no experiment to resume); choose another --out")
     design = build_design(experiment)
     plan = plan_runs(experiment, design)
-    store.root.mkdir(parents=True, exist_ok=True)
+    make_directory(store.root)
     store.create(experiment, design, plan)
     store.write_manifest(new_manifest(experiment, design, scenario, len(plan), posterior))
     return store, plan

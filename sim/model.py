@@ -160,7 +160,7 @@ class QuantumWorld(mesa.Model):
             collect_agents: Record agent-level data at every step (off for very large worlds).
             seed: Seed of the model's random generators.
         """
-        super().__init__(seed=seed)
+        super().__init__(rng=seed)  # Mesa 3.3-3.5 seed random and rng from an integer `rng` as from `seed`
         given = {name: value for name, value in locals().items() if name in PARAMETERS}
         self.params: dict[str, Any] = {name: check_parameter(name, v) for name, v in given.items()}
         self.seed = seed
@@ -187,10 +187,10 @@ class QuantumWorld(mesa.Model):
             Country(self, i, str(code), str(name))
             for i, (code, name) in enumerate(zip(self.iso3, world.name, strict=True))
         ]
-        # Every agent exists from here on. Mesa 3.3 keeps each model alive through the class
-        # attribute Agent._ids (mesa#3179, fixed in Mesa 3.4, which needs Python 3.12): drop this
-        # model's id counter so finished models are freed.
-        mesa.Agent._ids.pop(self, None)
+        # Every agent exists from here on. Mesa up to 3.4.1 keeps each model alive through the class
+        # attribute Agent._ids (mesa#3179; gone from Mesa 3.4.2): drop this model's id counter so
+        # finished models are freed.
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
         self._index_roles()
         self._init_partnerships(world)
         self._apply_events(self.year)

@@ -33,6 +33,8 @@ from sim.runner import ReplicationData
 from sim.scenario import Scenario, display_path
 
 MANIFEST = "manifest.json"
+RUN_MARKER = "qgeo_run"
+"""Key that marks a run directory's manifest (an experiment's has ``experiment`` instead)."""
 SUMMARY = "summary.csv"
 TABLES: tuple[str, ...] = ("agents", "edges", "model")
 """Per-replication tables, in the order they are written (``model`` last marks completion)."""
@@ -106,13 +108,36 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     """
     path = Path(run_dir) / MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RunDirError(
             f"{display_path(run_dir)}: expected a run directory with {MANIFEST}, found none"
         ) from None
     except json.JSONDecodeError as error:
         raise RunDirError(f"{display_path(path)}: not valid JSON: {error}") from None
+    if not isinstance(manifest, dict) or RUN_MARKER not in manifest:
+        found = ("an experiment's output directory (see `qgeo analyze`)"
+                 if isinstance(manifest, dict) and "experiment" in manifest else f"another {MANIFEST}")
+        raise RunDirError(f"{display_path(run_dir)}: expected a run directory written by `qgeo run`, "
+                          f"found {found}")
+    return manifest
+
+
+def make_directory(path: Path, option: str = "--out") -> None:
+    """Create an output directory and its parents, or say why it cannot be created.
+
+    Args:
+        path: The directory.
+        option: The option that named it, for the message.
+
+    Raises:
+        RunDirError: If it cannot be created (a file in the way, no permission, read-only disk).
+    """
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RunDirError(f"{option} {display_path(path)}: cannot create the directory "
+                          f"({error.strerror or error})") from None
 
 
 def prepare(run_dir: Path, scenario: Scenario, resume: bool, command: Sequence[str],
@@ -140,7 +165,7 @@ def prepare(run_dir: Path, scenario: Scenario, resume: bool, command: Sequence[s
     digest = scenario.digest()
     seeds = scenario.replication_seeds()
     manifest: dict[str, Any] = {
-        "qgeo_run": 1,
+        RUN_MARKER: 1,
         "versions": versions(),
         "platform": platform.platform(),
         "scenario": scenario.to_toml_dict(),
@@ -177,8 +202,9 @@ def prepare(run_dir: Path, scenario: Scenario, resume: bool, command: Sequence[s
                               f"one {here}; give the same --posterior and --draws, or choose another --out")
         manifest["started"] = previous.get("started")
         manifest["resumed"] = [*previous.get("resumed", []), {"at": now(), "command": list(command)}]
+    make_directory(run_dir)
     for table in TABLES:
-        (run_dir / table).mkdir(parents=True, exist_ok=True)
+        (run_dir / table).mkdir(exist_ok=True)
     write_json(run_dir / MANIFEST, manifest)
     return manifest
 

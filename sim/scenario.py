@@ -5,11 +5,12 @@ code) with these keys::
 
     name = "export_controls"
     description = "What happens to second-wave partnerships if leaders tighten controls?"
-    extends = "baseline.toml"      # optional: start from another file (relative to this one)
+    extends = "baseline.toml"      # optional: start from another file (relative to this one,
+                                    # else a shipped scenario name such as "baseline")
     data = "data"                   # optional: directory of data files (default: the shipped data)
-    steps = 25                      # or: end_year = 2050
-    seed = 20250101
-    replications = 10
+    steps = 25                      # or: end_year = 2050 (not both)
+    seed = 20250101                 # steps, seed and replications are required (here or from
+    replications = 10               # the file extended); all missing ones are reported at once
 
     [params]                        # any numeric QuantumWorld parameter
     dependence_weight = 2.0
@@ -59,6 +60,9 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "params", "countries", "events",
 )
 """Keys a scenario file may have at its top level."""
+
+REQUIRED_KEYS: tuple[str, ...] = ("steps", "seed", "replications")
+"""Keys a resolved scenario needs (``end_year`` gives ``steps``); all missing ones are reported at once."""
 
 SCENARIO_PARAMS: tuple[str, ...] = tuple(name for name in PARAMETERS if name != "steps")
 """Parameters a scenario's ``[params]`` table may set (``steps`` is a top-level key)."""
@@ -183,8 +187,13 @@ class Scenario(pydantic.BaseModel):
         out["events"] = [dict(event) for event in self.events]
         return out
 
-    def to_toml(self) -> str:
+    def to_toml(self, annotated: bool = False) -> str:
         """The resolved scenario as TOML text that :func:`load_scenario` reads back unchanged.
+
+        Args:
+            annotated: List every model parameter in ``[params]`` with its default, unit and meaning
+                as a comment; a parameter the scenario does not set is a commented-out line at its
+                default, so the text still resolves to the same scenario.
 
         Returns:
             The TOML document.
@@ -192,12 +201,36 @@ class Scenario(pydantic.BaseModel):
         content = self.to_toml_dict()
         scalars = ("name", "description", "data", "steps", "seed", "replications")
         lines = [f"{key} = {_toml_value(content[key])}" for key in scalars if key in content]
-        lines += ["", "[params]"] + [f"{k} = {_toml_value(v)}" for k, v in sorted(content["params"].items())]
+        if annotated:
+            lines += ["", "[params]", *_annotated_params(content["params"])]
+        else:
+            params = sorted(content["params"].items())
+            lines += ["", "[params]"] + [f"{k} = {_toml_value(v)}" for k, v in params]
         for code, values in content["countries"].items():
             lines += ["", f"[countries.{code}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
         for event in content["events"]:
             lines += ["", "[[events]]"] + [f"{k} = {_toml_value(v)}" for k, v in event.items()]
         return "\n".join(lines) + "\n"
+
+
+def _annotated_params(params: Mapping[str, Any]) -> list[str]:
+    """``[params]`` lines for every model parameter: value, then ``# default | unit | meaning``."""
+    model_defaults = defaults()
+    entries = []
+    for name in SCENARIO_PARAMS:
+        default = model_defaults[name]
+        shown = "not set" if default is None else _toml_value(default)
+        if name in params:
+            assignment = f"{name} = {_toml_value(params[name])}"
+        elif default is None:
+            assignment = f"# {name} (not set)"
+        else:
+            assignment = f"# {name} = {shown}"
+        spec = PARAMETERS[name]
+        entries.append((assignment, f"# default {shown} | {spec.unit} | {spec.doc}"))
+    width = max(len(assignment) for assignment, _ in entries)
+    header = "# every model parameter; a commented-out line keeps the model's default"
+    return [header, *(f"{assignment:<{width}}  {note}" for assignment, note in entries)]
 
 
 def _toml_value(value: Any) -> str:
@@ -301,6 +334,10 @@ def load_scenario(
     """
     path = find_scenario(name_or_path)
     raw = _read_resolved(path, ())
+    given = [_parse_set(text)[0] for text in sets] + [str(key) for key in (overrides or {})]
+    if "steps" in given and "end_year" in given:
+        raise ScenarioError(f"{display_path(path)}: expected one horizon, steps or end_year, found both "
+                            "among the options (--steps / --set)")
     for text in sets:
         key, value = _parse_set(text)
         _apply(raw, key, value, f"{display_path(path)}: --set {text}")
@@ -355,25 +392,41 @@ def _read_resolved(path: Path, chain: tuple[Path, ...]) -> _Raw:
                 f"{where}: unknown key {key!r}{nearest(key, TOP_LEVEL_KEYS)}; valid keys are "
                 f"{', '.join(TOP_LEVEL_KEYS)}"
             )
+    if "steps" in table and "end_year" in table:
+        raise ScenarioError(
+            f"{where}: expected one horizon, 'steps' or 'end_year', found both (steps = {table['steps']!r}, "
+            f"end_year = {table['end_year']!r}); keep one"
+        )
     parent = table.pop("extends", None)
     if parent is None:
         raw = _Raw()
     else:
         if not isinstance(parent, str):
             raise ScenarioError(f"{where}: 'extends' expected a file name (string), found {parent!r}")
-        parent_path = path.parent / parent
-        if not parent_path.is_file():
-            siblings = [p.name for p in path.parent.glob("*.toml")]
-            raise ScenarioError(
-                f"{where}: 'extends' expected an existing scenario file (relative to {path.parent}), "
-                f"found {parent!r}, which does not exist{nearest(parent, siblings)}"
-            )
-        raw = _read_resolved(parent_path, (*chain, resolved))
+        raw = _read_resolved(_parent_file(path, parent), (*chain, resolved))
     if "data" in table and isinstance(table["data"], str):
         table["data"] = str((path.parent / table["data"]).resolve())
     _merge(raw, table, where)
     raw.origin[""] = where
     return raw
+
+
+def _parent_file(path: Path, parent: str) -> Path:
+    """The file an ``extends`` names: a path relative to the extending file, else a shipped scenario."""
+    relative = path.parent / parent
+    if relative.is_file():
+        return relative
+    stem = parent[:-5] if parent.endswith(".toml") else parent
+    shipped = SCENARIO_DIR / f"{stem}.toml"
+    if Path(parent).parent == Path(".") and shipped.is_file():
+        return shipped
+    names = [p.stem for p in shipped_scenarios()]
+    choices = [p.name for p in path.parent.glob("*.toml")] + names
+    raise ScenarioError(
+        f"{display_path(path)}: 'extends' expected a scenario file (relative to "
+        f"{display_path(path.parent)}) or a shipped scenario name ({', '.join(names)}), found {parent!r}, "
+        f"which does not exist{nearest(parent, choices)}"
+    )
 
 
 def _merge(raw: _Raw, table: Mapping[str, Any], where: str) -> None:
@@ -497,9 +550,14 @@ def _validate(raw: _Raw, path: Path) -> Scenario:
             )
         values["steps"] = end_year - base_year
         raw.origin.setdefault("steps", raw.where("end_year"))
-    for key in ("steps", "seed", "replications"):
-        if key not in values:
-            raise ScenarioError(f"{raw.where('')}: missing key {key!r} (give it in the file or with --set)")
+    missing = [key for key in REQUIRED_KEYS if key not in values]
+    if missing:
+        names = ", ".join("'steps' (or 'end_year')" if key == "steps" else repr(key) for key in missing)
+        raise ScenarioError(
+            f"{raw.where('')}: expected the keys {', '.join(map(repr, REQUIRED_KEYS))}, found no {names}; "
+            "give them in the file, take them from another scenario with extends = \"baseline\", or set them "
+            "with --steps, --seed and --replications"
+        )
     try:
         check_parameter("steps", values["steps"])
     except ParameterError as error:

@@ -23,6 +23,7 @@ from sim.scenario import load_scenario, shipped_scenarios
 QGEO = str(Path(sys.executable).parent / "qgeo")
 COMMANDS = ("run", "validate", "list", "show", "plot")
 SMALL = ["--steps", "4", "--replications", "3"]
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
 
 def read_run(run_dir: Path, replications: int) -> dict[str, pd.DataFrame]:
@@ -217,7 +218,6 @@ def test_plot_redraws_identical_figures_from_saved_data(tmp_path, capsys):
     (["run", "baselin"], ["'baselin'", "did you mean 'baseline'"]),
     (["run", "--set", "params.dependence_wieght=2"],
      ["params.dependence_wieght", "did you mean 'dependence_weight'"]),
-    (["run", "--set", "steps"], ["expected key=value"]),
     (["run", "--replications", "0"], ["replications", "expected a value >= 1", "found 0"]),
     (["run", "--workers", "0", *SMALL], ["--workers", "found 0"]),
     (["show", "baseline", "--set", "events[0].year=2030"], ["events[0]", "expected an index below 0"]),
@@ -278,3 +278,117 @@ def test_a_reader_that_stops_early_gets_a_clean_message_not_a_traceback():
     err = process.stderr.read().decode()
     assert process.wait(timeout=60) == 2
     assert "broken pipe" in err and "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------- issue 13: first tries
+def test_validate_tells_experiments_from_scenarios(tmp_path, capsys):
+    grid = EXPERIMENTS / "openness_vs_dependence.toml"
+    lines = run_ok(["validate", "baseline", str(grid), "morris_screening"], capsys).splitlines()
+    assert "scenario 'baseline'" in lines[0] and "10 replications" in lines[0]
+    assert "experiment 'openness_vs_dependence'" in lines[1]
+    assert "36 points x 20 replications = 720 runs" in lines[1]
+    assert "experiment 'morris_screening'" in lines[2] and "morris design" in lines[2]
+
+
+def test_validate_reports_a_bad_experiment_with_the_experiment_checks(tmp_path, capsys):
+    text = (EXPERIMENTS / "openness_vs_dependence.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('name = "params.dependence_weight"', 'name = "params.dependence_wieght"'))
+    no_name = tmp_path / "no_name.toml"  # an experiment by its keys, so the experiment checks report it
+    no_name.write_text('scenario = "baseline"\nseed = 1\n[design]\ntype = "grid"\n')
+    err = run_error(["validate", str(bad), str(no_name), "baseline"], capsys)
+    assert "bad.toml" in err and "did you mean 'dependence_weight'" in err
+    assert "no_name.toml: name: missing required key" in err
+
+
+def test_a_new_kind_of_file_is_one_entry_and_mixed_keys_are_an_error(tmp_path, monkeypatch, capsys):
+    from sim import filekinds
+
+    calibration = filekinds.FileKind("calibration", frozenset({"calibration"}), find=Path,
+                                     check=lambda path: f"calibration {path.name}")
+    monkeypatch.setattr(filekinds, "KINDS", (calibration, *filekinds.KINDS))
+    good = tmp_path / "fit.toml"
+    good.write_text('[calibration]\nscenario = "history"\n')
+    assert "(calibration fit.toml)" in run_ok(["validate", str(good)], capsys)
+    mixed = tmp_path / "mixed.toml"
+    mixed.write_text('[calibration]\n[design]\ntype = "grid"\n')
+    err = run_error(["validate", str(mixed)], capsys)
+    assert "mixed.toml" in err and "calibration: calibration" in err and "experiment: design" in err
+
+
+def test_validate_one_replication_reads_in_the_singular(write_scenario, capsys):
+    path = write_scenario("replications = 1\n")
+    assert "1 replication," in run_ok(["validate", str(path)], capsys)
+
+
+def test_run_of_one_replication_reads_in_the_singular(tmp_path, capsys):
+    out = run_ok(["run", "--steps", "2", "--replications", "1", "--no-plots", "--out", str(tmp_path / "r")],
+                 capsys)
+    assert "1 replication of 'baseline'" in out
+
+
+@pytest.mark.parametrize("command", ["run", "show", "hindcast"])
+def test_set_with_a_space_instead_of_equals_gets_the_usage_and_a_hint(command, tmp_path, capsys):
+    argv = [command, "baseline", "--set", "params.cost_weight", "3"]
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert err.startswith(f"usage: qgeo {command}")
+    assert "--set params.cost_weight=VALUE" in err and "no spaces around '='" in err
+    assert "Traceback" not in err
+
+
+def test_plot_on_an_experiment_directory_and_analyze_on_a_run_directory(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    run_ok(["run", "--steps", "2", "--replications", "2", "--no-plots", "--out", str(run_dir)], capsys)
+    experiment = tmp_path / "experiment.toml"
+    experiment.write_text(
+        'name = "tiny"\nscenario = "baseline"\nseed = 1\nsteps = 2\n[design]\ntype = "grid"\n'
+        '[[inputs]]\nname = "params.dependence_weight"\nvalues = [1.0, 2.0]\n'
+        '[[outcomes]]\nname = "share_RUS"\nmetric = "share_RUS"\n')
+    experiment_dir = tmp_path / "experiment"
+    run_ok(["experiment", str(experiment), "--out", str(experiment_dir), "--no-analyze", "--no-progress"],
+           capsys)
+    err = run_error(["plot", str(experiment_dir)], capsys)
+    assert "expected a run directory written by `qgeo run`" in err and "qgeo analyze" in err
+    err = run_error(["plot", str(experiment_dir), "--out", str(tmp_path / "figures")], capsys)
+    assert "qgeo analyze" in err and not (tmp_path / "figures").exists()
+    err = run_error(["analyze", str(run_dir)], capsys)
+    assert "expected an experiment output directory" in err and "qgeo plot" in err
+    err = run_error(["experiment", str(experiment), "--out", str(run_dir), "--resume", "--no-progress"],
+                    capsys)
+    assert "qgeo plot" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--steps", "2", "--replications", "1", "--no-plots"],
+    ["plot", "RUN"],
+    ["hindcast", "--replications", "1", "--boot", "100"],
+])
+def test_out_that_cannot_be_created_is_a_clean_error(argv, tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory")
+    if argv[0] == "plot":
+        run_dir = tmp_path / "run"
+        run_ok(["run", "--steps", "2", "--replications", "1", "--no-plots", "--out", str(run_dir)], capsys)
+        argv = ["plot", str(run_dir)]
+    err = run_error([*argv, "--out", str(blocker / "out")], capsys)
+    assert "--out" in err and "a_file/out" in err and "cannot create the directory" in err
+
+
+@pytest.mark.parametrize("argv", [["list"], ["show", "baseline"], ["validate", "baseline"]])
+def test_every_printing_command_survives_a_closed_pipe(argv):
+    process = subprocess.Popen([QGEO, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # like `| head -0`: the reader is gone before anything is written
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 2
+    assert "broken pipe" in err and "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_head_two_reads_the_first_lines_without_an_error():
+    for argv in (["list"], ["show", "baseline"]):
+        result = subprocess.run(f"{QGEO} {' '.join(argv)} | head -2", shell=True, capture_output=True,
+                                text=True, timeout=120)
+        assert len(result.stdout.splitlines()) == 2
+        assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr

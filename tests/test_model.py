@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -294,24 +296,50 @@ def test_denied_countries_raise_their_own_investment():
     assert denied.budget[bra] > base.budget[bra] * 1.05
 
 
+def batch_run_over_seeds(seeds: list[int], parameters: dict, **options) -> pd.DataFrame:
+    """mesa.batch_run of every parameter combination with each seed.
+
+    Mesa 3.4.1+ overwrites a swept `seed` parameter with its `rng` argument, so seeds go through `rng`
+    where batch_run takes it; Mesa 3.3 has no `rng` and sweeps `seed` as a parameter.
+    """
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        results = mesa.batch_run(QuantumWorld, parameters=parameters, rng=seeds, **options)
+    else:
+        results = mesa.batch_run(QuantumWorld, parameters={**parameters, "seed": seeds}, iterations=1,
+                                 **options)
+    return pd.DataFrame(results)
+
+
 def test_runs_under_mesa_batch_run_with_seed_swept():
-    results = mesa.batch_run(
-        QuantumWorld,
-        parameters={"seed": [1, 2], "steps": 3, "dependence_weight": [1.0, 3.0], "collect_agents": False},
-        iterations=1, max_steps=3, number_processes=1, data_collection_period=-1,
-        display_progress=False,
+    options = dict(max_steps=3, number_processes=1, data_collection_period=-1, display_progress=False)
+    frame = batch_run_over_seeds(
+        [1, 2], {"steps": 3, "dependence_weight": [1.0, 3.0], "collect_agents": False}, **options
     )
-    frame = pd.DataFrame(results)
     assert len(frame) == 4
     assert {"share_RUS", "hhi_second_wave", "seed", "dependence_weight"} <= set(frame.columns)
-    again = pd.DataFrame(mesa.batch_run(
-        QuantumWorld,
-        parameters={"seed": [1], "steps": 3, "dependence_weight": [1.0], "collect_agents": False},
-        iterations=1, max_steps=3, number_processes=1, data_collection_period=-1,
-        display_progress=False,
-    ))
+    assert sorted(frame.seed) == [1, 1, 2, 2]
+    again = batch_run_over_seeds([1], {"steps": 3, "dependence_weight": 1.0, "collect_agents": False},
+                                 **options)
     first = frame[(frame.seed == 1) & (frame.dependence_weight == 1.0)]
     assert first["share_RUS"].iloc[0] == again["share_RUS"].iloc[0]
+    direct = run(steps=3, seed=1, dependence_weight=1.0, collect_agents=False)
+    step = int(again["Step"].iloc[0])  # Mesa 3.3 reports the step before the last, 3.4+ the last
+    assert step in (2, 3)
+    assert again["share_RUS"].iloc[0] == direct.datacollector.model_vars["share_RUS"][step]
+    other_seed = frame[(frame.seed == 2) & (frame.dependence_weight == 1.0)]
+    assert other_seed["hhi_second_wave"].iloc[0] != first["hhi_second_wave"].iloc[0]
+
+
+def test_mesa_batch_run_reports_every_agent_from_the_array_collector():
+    frame = batch_run_over_seeds([5], {"steps": 2}, max_steps=2, number_processes=1,
+                                 data_collection_period=1, display_progress=False)
+    model = run(steps=2, seed=5)
+    agents = model.datacollector.get_agent_vars_dataframe()
+    last = frame[frame.Step == frame.Step.max()].set_index("AgentID")
+    assert len(last) == len(model.countries)
+    step = int(frame.Step.max())
+    expected = agents.xs(step, level="Step")
+    assert last.loc[expected.index, "capability"].tolist() == expected["capability"].tolist()
 
 
 def test_agent_data_matches_each_agents_own_view():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sim.data import BASE_YEAR, load_world
-from sim.parameters import PARAMETERS
+from sim.parameters import PARAMETERS, defaults
 from sim.scenario import (
     SCENARIO_DIR,
     Scenario,
@@ -248,9 +248,14 @@ def readme_table_rows(first_header: str) -> list[list[str]]:
 def test_readme_parameter_reference_matches_the_code():
     rows = readme_table_rows("parameter")
     assert {row[0] for row in rows} == set(PARAMETERS) - {"steps"}
-    for name, unit, bounds, _ in rows:
+    model_defaults = defaults()
+    for name, unit, bounds, default, _ in rows:
         low, high = (float(x) for x in bounds.split(" to "))
         assert (unit, low, high) == (PARAMETERS[name].unit, PARAMETERS[name].low, PARAMETERS[name].high), name
+        if model_defaults[name] is None:
+            assert default == "not set", name
+        else:
+            assert float(default) == model_defaults[name], name
 
 
 def test_readme_event_and_scenario_references_match_the_code():
@@ -262,3 +267,73 @@ def test_readme_event_and_scenario_references_match_the_code():
         for field in EVENT_FIELDS[kind]:
             assert f"{field}`" in fields, (kind, field)
     assert {row[0] for row in readme_table_rows("scenario")} == {path.stem for path in shipped_scenarios()}
+
+
+# ----------------------------------------------------------------------------- required keys and horizon
+def test_a_standalone_file_reports_every_missing_key_at_once(write_scenario):
+    message = error_of(write_scenario('name = "alone"\n[params]\ndependence_weight = 2.0\n', extends=False))
+    assert "test.toml" in message
+    for key in ("'steps' (or 'end_year')", "'seed'", "'replications'"):
+        assert key in message
+    assert 'extends = "baseline"' in message
+    only_seed = error_of(write_scenario("steps = 4\nreplications = 2\n", extends=False))
+    assert "found no 'seed'" in only_seed and "no 'steps'" not in only_seed
+
+
+def test_missing_keys_can_come_from_the_options(write_scenario):
+    path = write_scenario('name = "alone"\n', extends=False)
+    scenario = load_scenario(path, overrides={"steps": 3, "seed": 5, "replications": 2})
+    assert (scenario.steps, scenario.seed, scenario.replications) == (3, 5, 2)
+
+
+def test_steps_and_end_year_in_one_file_is_an_error(write_scenario):
+    message = error_of(write_scenario("steps = 5\nend_year = 2040\n"))
+    assert "test.toml" in message and "steps = 5" in message and "end_year = 2040" in message
+    message = error_of("baseline", ["steps=5", "end_year=2040"])
+    assert "found both" in message
+
+
+def test_extends_a_shipped_name_from_any_directory(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "somewhere" / "else"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "mine.toml").write_text('extends = "baseline"\nname = "mine"\n[params]\ntalks_rate = 0.5\n')
+    monkeypatch.chdir(tmp_path)
+    mine = load_scenario(elsewhere / "mine.toml")
+    baseline = load_scenario("baseline")
+    horizon = ("steps", "seed", "replications")
+    assert [getattr(mine, key) for key in horizon] == [getattr(baseline, key) for key in horizon]
+    assert mine.params == {"talks_rate": 0.5}
+    (elsewhere / "suffix.toml").write_text('extends = "export_controls.toml"\n')
+    assert len(load_scenario(elsewhere / "suffix.toml").events) == 2
+
+
+def test_a_file_next_to_the_child_wins_over_a_shipped_name(write_scenario):
+    write_scenario('name = "local"\nsteps = 3\nseed = 1\nreplications = 1\n', name="baseline.toml",
+                   extends=False)
+    child = load_scenario(write_scenario('extends = "baseline.toml"\n', extends=False))
+    assert (child.name, child.steps) == ("local", 3)
+    shipped = load_scenario(write_scenario('extends = "baseline"\n', name="other.toml", extends=False))
+    assert (shipped.name, shipped.steps) == ("baseline", load_scenario("baseline").steps)
+
+
+def test_extends_an_unknown_name_suggests_a_shipped_one(write_scenario):
+    message = error_of(write_scenario('extends = "baselin"\n', extends=False))
+    assert "did you mean 'baseline'" in message and "shipped scenario name" in message
+
+
+# ----------------------------------------------------------------------------- show: every parameter
+def test_annotated_toml_lists_every_parameter_and_resolves_to_the_same_scenario(tmp_path):
+    scenario = load_scenario("baseline", ["params.dependence_weight=3.5"])
+    text = scenario.to_toml(annotated=True)
+    model_defaults = defaults()
+    for name, spec in PARAMETERS.items():
+        if name == "steps":
+            continue
+        line = next(line for line in text.splitlines() if line.lstrip("# ").startswith(f"{name} "))
+        assert spec.unit in line and spec.doc in line, name
+        shown = "not set" if model_defaults[name] is None else repr(model_defaults[name])
+        assert f"default {shown} |" in line, name
+        assert line.startswith("#") == (name != "dependence_weight"), name
+    path = tmp_path / "shown.toml"
+    path.write_text(text)
+    assert load_scenario(path).digest() == scenario.digest()

@@ -11,6 +11,7 @@ from sim.errors import UserError
 from sim.execute import ResultStore, WorkerLost, rerun, run_experiment
 from sim.experiment import Experiment, load_experiment
 from sim.posterior import load_posterior
+from sim.rundir import make_directory
 from sim.scenario import display_path
 
 EPILOG = """\
@@ -113,7 +114,7 @@ def _only_run(spec: Experiment, out: Path, run: int) -> int:
                                            for draw in recorded["draws"]]
     model, agents, row = rerun(spec, run, plan=plan, draws=draws)
     target = out / f"run-{run}"
-    target.mkdir(parents=True, exist_ok=True)
+    make_directory(target)
     model.to_csv(target / "model.csv", index=False)
     if agents is not None:
         agents.to_csv(target / "agents.csv", index=False)

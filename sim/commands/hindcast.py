@@ -16,6 +16,7 @@ from sim.commands.run import (
 )
 from sim.errors import UserError
 from sim.scenario import display_path
+from sim.wording import counted
 
 EPILOG = """\
 examples:
@@ -86,7 +87,7 @@ def hindcast(args: argparse.Namespace) -> int:
     from sim.data import agreements_path
     from sim.model import load_world_cached
     from sim.plots import figure_hindcast, save_figure
-    from sim.rundir import versions, write_json
+    from sim.rundir import make_directory, versions, write_json
 
     if args.boot < 100:
         raise HindcastInputError(f"--boot: expected at least 100 resamples, found {args.boot}")
@@ -99,18 +100,14 @@ def hindcast(args: argparse.Namespace) -> int:
         raise HindcastInputError(f"scenario '{scenario.name}': its data have no agreements file; "
                                  "give one with --agreements FILE")
     agreements = load_agreements(path, world.iso3)
+    out = args.out if args.out is not None else Path("runs") / f"hindcast-{scenario.name}"
+    make_directory(out)  # before the runs, not after them
     try:
         predictions = engine.predict_pairs(scenario, draws=draws)
     except engine.HindcastError as error:
         raise HindcastInputError(str(error)) from None
     alignment = dict(zip(world.iso3, world.alignment.tolist(), strict=True))
     scores, pairs = engine.score(predictions, agreements, alignment, n_boot=args.boot, seed=scenario.seed)
-    out = args.out if args.out is not None else Path("runs") / f"hindcast-{scenario.name}"
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise HindcastInputError(
-            f"--out {display_path(out)}: cannot create the directory ({error.strerror})") from None
     _write_csv(scores, out / "scores.csv")
     _write_csv(pairs, out / "pairs.csv")
     figure = figure_hindcast(scores, pairs, scenario.name, scenario.replications)
@@ -133,7 +130,7 @@ def hindcast(args: argparse.Namespace) -> int:
     year = int(scores["year"].max())
     last = scores[(scores["year"] == year) & scores["target"].isin(SHOWN_TARGETS)]
     over = "" if posterior is None else f" over the posterior of {display_path(posterior.directory)}"
-    print(f"hindcast of '{scenario.name}' ({scenario.replications} replications{over}) against "
+    print(f"hindcast of '{scenario.name}' ({counted(scenario.replications, 'replication')}{over}) against "
           f"{display_path(Path(path))}, 2022-{year}:")
     for row in last.itertuples():
         interval = f"[{row.auc_low:.3f}, {row.auc_high:.3f}]"

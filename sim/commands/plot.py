@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.rundir import make_directory, read_manifest
 from sim.scenario import display_path
 
 if TYPE_CHECKING:
@@ -79,6 +80,9 @@ def plot(args: argparse.Namespace) -> int:
     """
     from sim.batch import draw_plots  # here, not at the top: matplotlib is slow to import for --help
 
+    if args.out is not None:
+        read_manifest(args.run_dir)  # a directory that holds no run is reported before --out is created
+        make_directory(args.out)
     written = draw_plots(args.run_dir, args.out, figure_style(args))
     print(f"{display_path(written[0].parent)}: {len(written)} files")
     return 0

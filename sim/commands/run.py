@@ -7,6 +7,7 @@ import sys
 import textwrap
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sim import rundir
 from sim.commands.compare import add_comparison_arguments, compare_runs
@@ -15,6 +16,7 @@ from sim.errors import UserError
 from sim.posterior import Posterior, load_posterior
 from sim.scenario import Scenario, display_path, load_scenario
 from sim.summary import too_few_replications
+from sim.wording import counted
 
 EPILOG = """\
 examples:
@@ -25,6 +27,23 @@ examples:
   qgeo run history --posterior runs/calibrations/history --draws 50   # bands with parameter uncertainty
   qgeo run export_controls --out runs/controls --compare-to runs/baseline   # paired differences
 """
+
+
+class SetAction(argparse.Action):
+    """``--set KEY=VALUE``, repeatable; a value without ``=`` (``--set KEY VALUE``) is a usage error.
+
+    The error goes through the sub-command's parser, so the user sees its usage line, and a hint
+    on how to write the value.
+    """
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        """Append one ``KEY=VALUE``, or end with the sub-command's usage if it has no ``=``."""
+        text = str(values)
+        if "=" not in text:
+            parser.error(f"argument --set: expected KEY=VALUE as one word, found {text!r} without '='; "
+                         f"write --set {text}=VALUE (no spaces around '=')")
+        setattr(namespace, self.dest, [*getattr(namespace, self.dest), text])
 
 
 def add_scenario_arguments(parser: argparse.ArgumentParser, default: str | None = "baseline") -> None:
@@ -43,7 +62,7 @@ def add_scenario_arguments(parser: argparse.ArgumentParser, default: str | None 
     parser.add_argument("--replications", type=int, help="number of replications")
     parser.add_argument("--steps", type=int, help="number of yearly steps")
     parser.add_argument(
-        "--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+        "--set", dest="sets", action=SetAction, default=[], metavar="KEY=VALUE",
         help="change one value, in TOML syntax; keys: name, steps, end_year, seed, replications, "
              "params.<parameter>, countries.<ISO3>.<attribute>, events[<i>].<field> (repeatable)",
     )
@@ -159,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     before = len(rundir.finished(out, scenario.replications)) if args.resume and out.is_dir() else 0
     run_scenario(scenario, out, workers=args.workers, resume=args.resume, command=_command(args),
                  plots=args.plots, posterior=posterior, style=style)
-    print(f"{display_path(out)}: {scenario.replications} replications of '{scenario.name}' "
+    print(f"{display_path(out)}: {counted(scenario.replications, 'replication')} of '{scenario.name}' "
           f"({scenario.replications - before} run now)"
           + (f" over the posterior of {display_path(posterior.directory)}" if posterior else "")
           + ", summary.csv" + (", plots/" if args.plots else ""))

@@ -1,4 +1,4 @@
-"""``qgeo show``: print a fully resolved scenario (after ``extends`` and ``--set``) as TOML."""
+"""``qgeo show``: print a fully resolved scenario (after ``extends`` and ``--set``) as annotated TOML."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "show", help="print a resolved scenario",
         description=textwrap.fill(
             "Print a scenario as TOML after resolving `extends`, --set and the other options, "
-            "with its digest. The output is itself a valid scenario file.",
+            "with its digest, and every model parameter with its value, default, unit and meaning "
+            "(parameters the scenario does not set are commented out at their default). The output "
+            "is itself a valid scenario file that resolves to the same scenario.",
             79,
         ),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -45,6 +47,6 @@ def show(args: argparse.Namespace) -> int:
     """
     scenario = scenario_from_args(args)
     print(f"# resolved from {display_path(scenario.source)}; digest {scenario.digest()}")
-    print(f"# years {scenario.base_year}-{scenario.end_year}; unlisted parameters keep the model's defaults")
-    print(scenario.to_toml(), end="")
+    print(f"# years {scenario.base_year}-{scenario.end_year}")
+    print(scenario.to_toml(annotated=True), end="")
     return 0

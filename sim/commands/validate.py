@@ -7,12 +7,13 @@ import sys
 import textwrap
 
 from sim.errors import UserError
-from sim.scenario import display_path, find_scenario, load_scenario
+from sim.filekinds import KINDS, locate
+from sim.scenario import display_path
 
 EPILOG = """\
 examples:
-  qgeo validate scenarios/*.toml
-  qgeo validate my_scenario.toml
+  qgeo validate scenarios/*.toml experiments/*.toml
+  qgeo validate my_scenario.toml my_experiment.toml
 """
 
 
@@ -23,15 +24,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         subparsers: The top-level parser's sub-parsers.
     """
     parser = subparsers.add_parser(
-        "validate", help="check scenario files",
+        "validate", help=f"check {', '.join(kind.name for kind in reversed(KINDS))} files",
         description=textwrap.fill(
-            "Read and check each scenario file (after `extends`): keys, types, ranges, countries, "
-            "attributes and events. Prints one line per file; exit code 2 if any is invalid.",
+            "Read and check each file without running it, telling its kind from its content: an "
+            "experiment has design, inputs and outcomes; any other file is read as a scenario. Scenarios "
+            "are checked after `extends` (keys, types, ranges, countries, attributes, events), "
+            "experiments with their scenario (inputs, ranges, design, outcomes, plots). Prints one line "
+            "per file; exit code 2 if any is invalid.",
             79,
         ),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="scenario files (or shipped scenario names)")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="scenario or experiment files (or names of shipped ones)")
     parser.set_defaults(handler=validate)
 
 
@@ -47,12 +52,11 @@ def validate(args: argparse.Namespace) -> int:
     failures = 0
     for name in args.files:
         try:
-            scenario = load_scenario(name)
+            kind, path = locate(name)
+            summary = kind.check(path)
         except UserError as error:
             failures += 1
             print(f"qgeo validate: error: {error}", file=sys.stderr)
             continue
-        print(f"ok: {display_path(find_scenario(name))} ('{scenario.name}': {scenario.steps} steps, "
-              f"{scenario.replications} replications, {len(scenario.params)} parameters, "
-              f"{len(scenario.countries)} country overrides, {len(scenario.events)} events)")
+        print(f"ok: {display_path(path)} ({summary})")
     return 2 if failures else 0
