@@ -94,6 +94,29 @@ def write_json(path: Path, content: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
+def read_manifest_file(directory: Path) -> dict[str, Any]:
+    """Read the manifest of any qgeo output directory (run, calibration), whatever wrote it.
+
+    Args:
+        directory: The output directory.
+
+    Returns:
+        The manifest.
+
+    Raises:
+        RunDirError: If it is missing or not valid JSON.
+    """
+    path = Path(directory) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunDirError(
+            f"{display_path(directory)}: expected a run directory with {MANIFEST}, found none"
+        ) from None
+    except json.JSONDecodeError as error:
+        raise RunDirError(f"{display_path(path)}: not valid JSON: {error}") from None
+
+
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     """Read a run directory's manifest.
 
@@ -104,17 +127,9 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
         The manifest.
 
     Raises:
-        RunDirError: If it is missing or not valid JSON.
+        RunDirError: If it is missing, not valid JSON or not written by `qgeo run`.
     """
-    path = Path(run_dir) / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunDirError(
-            f"{display_path(run_dir)}: expected a run directory with {MANIFEST}, found none"
-        ) from None
-    except json.JSONDecodeError as error:
-        raise RunDirError(f"{display_path(path)}: not valid JSON: {error}") from None
+    manifest = read_manifest_file(run_dir)
     if not isinstance(manifest, dict) or RUN_MARKER not in manifest:
         found = ("an experiment's output directory (see `qgeo analyze`)"
                  if isinstance(manifest, dict) and "experiment" in manifest else f"another {MANIFEST}")

@@ -38,7 +38,7 @@ from sim.calibration import priors as prior_dists
 from sim.calibration.sampler import DeterministicSampler, model_seed
 from sim.calibration.spec import Calibration, CalibrationError
 from sim.calibration.targets import SimulationContext
-from sim.rundir import now, read_manifest, write_json
+from sim.rundir import now, read_manifest_file, write_json
 
 HISTORY = "history.db"
 MANIFEST = "manifest.json"
@@ -185,7 +185,7 @@ def open_directory(calibration: Calibration, out: Path, resume: bool, command: s
         if not resume:
             raise CalibrationError(f"{out}: expected a new output directory, found an existing calibration; "
                                    "continue it with --resume or choose another --out")
-        manifest = read_manifest(out)
+        manifest = read_manifest_file(out)
         if manifest.get("calibration", {}).get("sha256") != calibration.digest:
             started = str(manifest.get("calibration", {}).get("sha256"))[:12]
             raise CalibrationError(f"{out}: cannot resume: expected the calibration file it was started "

@@ -12,7 +12,7 @@ from pyabc.weighted_statistics import weighted_quantile
 
 from sim.calibration.priors import interval
 from sim.calibration.spec import Calibration
-from sim.rundir import read_manifest, write_json
+from sim.rundir import read_manifest_file, write_json
 
 POSTERIOR = "posterior.parquet"
 SUMMARY = "summary.csv"
@@ -83,7 +83,7 @@ def write_outputs(calibration: Calibration, out: Path, history: pyabc.History, *
     _write_csv(summary, out / SUMMARY)
     drawn = (draw_calibration_plots(calibration, generations, posterior_frame(history, 0), posterior,
                                     out / "plots") if plots else [])
-    manifest = read_manifest(out)
+    manifest = read_manifest_file(out)
     manifest["posterior"] = {"file": POSTERIOR, "generation": int(history.max_t),
                              "particles": len(posterior),
                              "summary": summary[["parameter", "mean", "median", "low90", "high90",
