@@ -451,6 +451,32 @@ def _pydantic_message(error: ValidationError, model: type[BaseModel], raw: Any) 
     return f"{where}: expected {first['msg'].lower().removeprefix('input should be ')}, found {found!r}"
 
 
+def find_shipped(name_or_path: str | Path, directory: Path, kind: str, error: type[UserError]) -> Path:
+    """Resolve a shipped file's name (``name`` or ``name.toml`` in ``directory``) or a path to a TOML file.
+
+    Args:
+        name_or_path: A shipped name or a path.
+        directory: Where the shipped files are.
+        kind: What they are, for the message (``experiment``, ``calibration``).
+        error: The error class to raise.
+
+    Returns:
+        The file.
+
+    Raises:
+        UserError: Of class ``error``, if neither exists, naming the nearest shipped file.
+    """
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    shipped = directory / f"{path.stem if path.suffix == '.toml' else name_or_path}.toml"
+    if shipped.is_file() and path.parent == Path("."):
+        return shipped
+    names = sorted(p.stem for p in directory.glob("*.toml"))
+    raise error(f"{name_or_path}: no such {kind} file{nearest(path.stem, names)}; "
+                f"shipped {kind}s are {', '.join(names) or '(none)'}")
+
+
 def find_experiment(name_or_path: str | Path) -> Path:
     """Resolve a shipped experiment name or a path to its file.
 
@@ -463,17 +489,7 @@ def find_experiment(name_or_path: str | Path) -> Path:
     Raises:
         ExperimentError: If neither exists, naming the nearest shipped experiment.
     """
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    shipped = EXPERIMENT_DIR / f"{path.stem if path.suffix == '.toml' else name_or_path}.toml"
-    if shipped.is_file() and path.parent == Path("."):
-        return shipped
-    names = sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml"))
-    raise ExperimentError(
-        f"{name_or_path}: no such experiment file{nearest(path.stem, names)}; "
-        f"shipped experiments are {', '.join(names) or '(none)'}"
-    )
+    return find_shipped(name_or_path, EXPERIMENT_DIR, "experiment", ExperimentError)
 
 
 def parse_spec(text: str, where: str) -> ExperimentSpec:

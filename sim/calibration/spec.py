@@ -46,7 +46,7 @@ from sim.calibration.targets import PARTNER_KINDS, STATISTICS, Target, TargetCon
 from sim.data import agreements_path, load_world
 from sim.errors import UserError
 from sim.events import nearest
-from sim.experiment import _pydantic_message, resolve_scenario_path
+from sim.experiment import _pydantic_message, find_shipped, resolve_scenario_path
 from sim.parameters import PARAMETERS
 from sim.scenario import Scenario, load_scenario
 
@@ -228,15 +228,7 @@ def find_calibration(name_or_path: str | Path) -> Path:
     Raises:
         CalibrationError: If neither exists, naming the nearest shipped calibration.
     """
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    shipped = CALIBRATION_DIR / f"{path.stem if path.suffix == '.toml' else name_or_path}.toml"
-    if shipped.is_file() and path.parent == Path("."):
-        return shipped
-    names = sorted(p.stem for p in CALIBRATION_DIR.glob("*.toml"))
-    raise CalibrationError(f"{name_or_path}: no such calibration file{nearest(path.stem, names)}; "
-                           f"shipped calibrations are {', '.join(names) or '(none)'}")
+    return find_shipped(name_or_path, CALIBRATION_DIR, "calibration", CalibrationError)
 
 
 def _prior(item: PriorSpec, fail: Any) -> Prior:

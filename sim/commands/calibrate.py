@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from sim.commands.experiment import add_backend_arguments
 from sim.errors import UserError
 from sim.scenario import display_path
 
@@ -41,12 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("calibration", metavar="FILE",
                         help="calibration file, or the name of a shipped one in calibrations/")
-    parser.add_argument("--workers", type=int, metavar="N",
-                        help="local worker processes (default 1: serial); with --scheduler local, "
-                             "the local Dask cluster's worker processes (default: one per core)")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="run on a Dask cluster: a scheduler address such as tcp://host:8786, "
-                             "or 'local' to start a LocalCluster of --workers processes")
+    add_backend_arguments(parser)
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="output directory (default: runs/calibrations/<calibration name>)")
     parser.add_argument("--resume", action="store_true",

@@ -26,6 +26,20 @@ examples:
 """
 
 
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--workers`` and ``--scheduler``, shared by the commands that run on local processes or Dask.
+
+    Args:
+        parser: The sub-command's parser.
+    """
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="local worker processes (default 1: serial); with --scheduler local, "
+                             "the local Dask cluster's worker processes (default: one per core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on a Dask cluster: a scheduler address such as tcp://host:8786, "
+                             "or 'local' to start a LocalCluster of --workers processes")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``experiment`` command.
 
@@ -41,12 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("experiment", metavar="FILE",
                         help="experiment file, or the name of a shipped one in experiments/")
-    parser.add_argument("--workers", type=int, metavar="N",
-                        help="local worker processes (default 1: serial); with --scheduler local, "
-                             "the local Dask cluster's worker processes (default: one per core)")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="run on a Dask cluster: a scheduler address such as tcp://host:8786, "
-                             "or 'local' to start a LocalCluster of --workers processes")
+    add_backend_arguments(parser)
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="output directory (default: runs/experiments/<experiment name>)")
     parser.add_argument("--resume", action="store_true",
