@@ -82,6 +82,24 @@ def home_values(home_yield: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(home_yield, YIELD_FLOOR)).astype(PAIR_DTYPE)
 
 
+def gumbel_shocks(uniform: np.ndarray, scale: float) -> np.ndarray:
+    """Gumbel(0, scale) shocks ``-scale ln(-ln u)`` of uniform draws, float32, computed in place.
+
+    Args:
+        uniform: Uniform draws in [0, 1), float32; overwritten with the shocks.
+        scale: Choice temperature ``T``.
+
+    Returns:
+        ``uniform``, now holding the shocks.
+    """
+    np.maximum(uniform, np.finfo(PAIR_DTYPE).tiny, out=uniform)
+    np.log(uniform, out=uniform)
+    np.negative(uniform, out=uniform)
+    np.log(uniform, out=uniform)
+    uniform *= PAIR_DTYPE(-scale)
+    return uniform
+
+
 def add_gumbel_noise(values: np.ndarray, rng: np.random.Generator, scale: float) -> None:
     """Add i.i.d. Gumbel(0, scale) taste shocks in place, which make the choice a logit.
 
@@ -92,13 +110,7 @@ def add_gumbel_noise(values: np.ndarray, rng: np.random.Generator, scale: float)
     """
     if scale <= 0.0:
         return
-    draw = rng.random(values.shape, dtype=PAIR_DTYPE)
-    np.maximum(draw, np.finfo(PAIR_DTYPE).tiny, out=draw)
-    np.log(draw, out=draw)
-    np.negative(draw, out=draw)
-    np.log(draw, out=draw)
-    draw *= PAIR_DTYPE(scale)
-    values -= draw
+    values += gumbel_shocks(rng.random(values.shape, dtype=PAIR_DTYPE), scale)
 
 
 def choose_portfolios(

@@ -224,27 +224,21 @@ def advance_pairs(stage, consent, friction, uniform, rates):
     return new
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _gumbel(uniform, scale):
-    """Gumbel(0, scale) shock ``-scale ln(-ln u)`` of a uniform draw (:func:`sim.choice.add_gumbel_noise`)."""
-    return -(np.log(-np.log(max(uniform, TINY))) * scale)
-
-
 @njit(cache=True, error_model="numpy")
-def choose_rows(values, home_value, uniform, temperature, previous, previous_home, concentration,
+def choose_rows(values, home_value, shocks, previous, previous_home, concentration,
                 switching_cost, available, max_partners, min_weight):
     """Portfolios over home and the signed partners: :func:`sim.choice.choose_portfolios` row by row.
 
-    Gumbel taste shocks of scale ``T`` perturb the values first (:func:`sim.choice.add_gumbel_noise`);
-    only the options a buyer can choose draw one: its signed partners, in row-major order, then
-    home for every buyer.
+    Gumbel taste shocks (:func:`sim.choice.gumbel_shocks`, drawn by the caller as one array, which
+    NumPy computes several times faster than per-pair logarithms) perturb the values first; only
+    the options a buyer can choose get one: its signed partners, in row-major order, then home for
+    every buyer.
 
     Args:
         values: Partner values ``V_ij``, (r, m) float32.
         home_value: Value of building at home ``V_i0``, (r,) float32.
-        uniform: Uniform draws, float32: one per signed pair (row-major), then one per buyer; empty
-            when ``T = 0``.
-        temperature: ``T`` >= 0; 0 perturbs nothing.
+        shocks: Gumbel shocks, float32: one per signed pair (row-major), then one per buyer; empty
+            when the choice temperature is 0 (nothing is perturbed).
         previous: Last year's partner weights, (r, m) float32.
         previous_home: Last year's home weights, (r,) float32.
         concentration: ``g_i``, (r,) float64.
@@ -257,7 +251,7 @@ def choose_rows(values, home_value, uniform, temperature, previous, previous_hom
         ``(partner weights (r, m), home weights (r,), theta (r,))``, float32.
     """
     rows, m = values.shape
-    kappa, scale, noisy = F32(switching_cost), F32(temperature), temperature > 0.0
+    kappa, noisy = F32(switching_cost), shocks.size > 0
     k = min(max(max_partners.max(), 1), m)
     home_curvature = switching_cost + 1e-3
     smallest = max(min_weight, np.float64(TINY))
@@ -277,7 +271,7 @@ def choose_rows(values, home_value, uniform, temperature, previous, previous_hom
             if available[i, j]:
                 value = values[i, j]
                 if noisy:
-                    value = value + _gumbel(uniform[draw], scale)
+                    value = value + shocks[draw]
                     draw += 1
                 linear[n_best] = previous[i, j] * kappa + value
                 columns[n_best] = j
@@ -287,7 +281,7 @@ def choose_rows(values, home_value, uniform, temperature, previous, previous_hom
         cutoff = best[count - 1]
         own = home_value[i]
         if noisy:
-            own = own + _gumbel(uniform[uniform.size - rows + i], scale)
+            own = own + shocks[shocks.size - rows + i]
         home_linear = np.float64(own + kappa * previous_home[i])
         abroad_curvature = concentration[i] + switching_cost + 1e-3
         inverse_home, inverse_abroad = 1.0 / home_curvature, 1.0 / abroad_curvature

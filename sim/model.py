@@ -24,7 +24,7 @@ import numpy as np
 
 from sim import dynamics, formation, kernels, yields
 from sim.agents import Country
-from sim.choice import PAIR_DTYPE, home_values
+from sim.choice import PAIR_DTYPE, gumbel_shocks, home_values
 from sim.collector import ArrayDataCollector
 from sim.data import DEFAULT_DATA_DIR, ROLES, WorldData, load_world
 from sim.events import Event, EventError, parse_events
@@ -573,11 +573,12 @@ class QuantumWorld(mesa.Model):
             return
         temperature = p["choice_temperature"]
         signed = self.commercial_stage == formation.SIGNED
-        draws = (self.rng.random(np.count_nonzero(signed) + len(choosers), dtype=PAIR_DTYPE)
-                 if temperature > 0.0 else np.empty(0, dtype=PAIR_DTYPE))
+        shocks = (gumbel_shocks(self.rng.random(np.count_nonzero(signed) + len(choosers), dtype=PAIR_DTYPE),
+                                temperature)
+                  if temperature > 0.0 else np.empty(0, dtype=PAIR_DTYPE))
         concentration = p["dependence_weight"] * self.dependence_aversion[choosers]
         self.foreign, self.domestic, self._theta = kernels.choose_rows(
-            self._partner_value, self._home_value, draws, temperature, self.foreign, self.domestic,
+            self._partner_value, self._home_value, shocks, self.foreign, self.domestic,
             concentration, switching_cost, signed, self._affordable(), p["min_tie_weight"],
         )
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from sim import QuantumWorld, formation, kernels, yields
-from sim.choice import PAIR_DTYPE, choose_portfolios, dependence_risk, partner_values
+from sim.choice import PAIR_DTYPE, choose_portfolios, dependence_risk, gumbel_shocks, partner_values
 from sim.data import DEFAULT_DATA_DIR
 
 WORLDS = {
@@ -111,7 +111,7 @@ def test_choose_rows_without_noise_matches_choose_portfolios(model):
     concentration = rng.uniform(0.0, 2.0, rows)
     affordable = rng.integers(1, 5, rows)
     for switching_cost in (0.0, 1.0):
-        got = kernels.choose_rows(values, home, np.empty(0, dtype=PAIR_DTYPE), 0.0, previous, previous_home,
+        got = kernels.choose_rows(values, home, np.empty(0, dtype=PAIR_DTYPE), previous, previous_home,
                                   concentration, switching_cost, available, affordable, 0.05)
         want = choose_portfolios(values, home, previous, previous_home, concentration, switching_cost,
                                  available, affordable, 0.05)
@@ -128,7 +128,8 @@ def test_choose_rows_perturbs_signed_partners_then_home_with_gumbel_shocks(model
     uniform = rng.random(int(available.sum()) + rows, dtype=PAIR_DTYPE)
     affordable = np.full(rows, 3)
     args = (model.foreign, model.domestic, np.full(rows, 0.5), 1.0, available, affordable, 0.05)
-    got = kernels.choose_rows(model._partner_value, model._home_value, uniform, temperature, *args)
+    drawn = gumbel_shocks(uniform.copy(), temperature)
+    got = kernels.choose_rows(model._partner_value, model._home_value, drawn, *args)
     shocks = -(np.log(-np.log(np.maximum(uniform, np.finfo(PAIR_DTYPE).tiny))) * PAIR_DTYPE(temperature))
     values = model._partner_value.copy()
     values[available] += shocks[: available.sum()]  # boolean indexing is row-major, as the kernel draws
