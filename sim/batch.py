@@ -26,7 +26,7 @@ from sim.summary import summarize
 from sim.wording import counted
 
 TABLE_CHUNK = 4
-"""Most replications per task: each returns its full tables, which this process writes."""
+"""Most replications per task (a replication takes tens of milliseconds, so chunks stay small)."""
 
 
 def run_scenario(
@@ -75,9 +75,10 @@ def run_scenario(
     store = RunStore(Path(run_dir))
     with backend_for(min(workers, scenario.replications)) as backend:
         store.open(scenario, resume, command, posterior=record)
-        summary = run_session(RunContext(scenario, draws=draws, tables=True), scenario_plan(scenario), store,
-                              backend, name=scenario.name, unit="replication", most=TABLE_CHUNK,
-                              progress=progress, command=" ".join(command) or None)
+        context = RunContext(scenario, draws=draws, tables=store.root)
+        summary = run_session(context, scenario_plan(scenario), store, backend, name=scenario.name,
+                              unit="replication", most=TABLE_CHUNK, progress=progress,
+                              command=" ".join(command) or None)
     if summary.failed:
         first = summary.failures.iloc[0]
         raise UserError(f"{display_path(store.root)}: {counted(summary.failed, 'replication')} failed, "

@@ -4,7 +4,9 @@
 :func:`run_chunk` runs a chunk of plan rows under a :class:`RunContext` and returns
 either the full tables of each run (a scenario run, ``qgeo run``) or the outcomes an
 experiment keeps. Everything here is a top-level function of plain, picklable
-arguments, so process pools and Dask workers call it directly. BLAS is pinned to one
+arguments, so process pools and Dask workers call it directly. A scenario run's tables
+are written by the process that ran the replication (so writing is parallel too); an
+experiment's outcomes go back to the main process, which stores them. BLAS is pinned to one
 thread while a model steps: the engine runs one model per core, and a second BLAS
 thread only competes with the other model (at 100,000 countries it makes a step
 2.5x slower when the other core is busy).
@@ -17,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +33,7 @@ from sim.posterior import with_values
 from sim.provenance import now
 from sim.results import agent_frame, model_frame
 from sim.scenario import Scenario
+from sim.store import RunStore
 
 EDGE_COLUMNS: tuple[str, ...] = ("step", "year", "provider", "receiver", "kind", "status", "weight")
 """Columns of the partnership records (before ``replication`` and ``seed``): for a commercial
@@ -97,8 +101,7 @@ def simulate(
         while model.running:
             model.step()
             edges.append(_edges(model))
-    frames = [model_frame(model), agent_frame(model) if collect_agents else None,
-              pd.concat(edges, ignore_index=True)]
+    frames = [model_frame(model), agent_frame(model) if collect_agents else None, _edge_frame(model, edges)]
     for frame in frames:
         if frame is not None:
             frame.insert(0, "seed", seed)
@@ -150,13 +153,20 @@ def simulate_model(scenario: Scenario, seed: int) -> dict[str, np.ndarray]:
     return columns
 
 
-def _edges(model: QuantumWorld) -> pd.DataFrame:
-    """Every current partnership (both stages, every kind) as rows of :data:`EDGE_COLUMNS`."""
+def _edges(model: QuantumWorld) -> dict[str, np.ndarray]:
+    """Every current partnership (both stages, every kind), as arrays with the step and year."""
     records = model.partnerships()
     count = len(records["a"])
+    return {"step": np.full(count, model.steps, dtype="int64"),
+            "year": np.full(count, model.year, dtype="int64"), **records}
+
+
+def _edge_frame(model: QuantumWorld, steps: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """The partnership records of every step as one frame of :data:`EDGE_COLUMNS`."""
+    records = {key: np.concatenate([step[key] for step in steps]) for key in steps[0]}
     return pd.DataFrame({
-        "step": np.full(count, model.steps, dtype="int64"),
-        "year": np.full(count, model.year, dtype="int64"),
+        "step": records["step"],
+        "year": records["year"],
         "provider": model.iso3[records["a"]].astype(str),
         "receiver": model.iso3[records["b"]].astype(str),
         "kind": np.asarray(formation.KINDS, dtype=object)[records["kind"]].astype(str),
@@ -176,15 +186,16 @@ class RunContext:
         inputs: The inputs (names and types).
         draws: Posterior draws: replication ``r`` of every design point runs with ``draws[r]``
             (before the inputs are applied); empty without a posterior.
-        tables: Keep every run's full tables (model, agents, edges) instead of outcomes:
-            the outcome mode of a scenario run.
+        tables: Keep every run's full tables (model, agents, edges) instead of outcomes, written
+            by the process that ran it into this run directory: the outcome mode of a scenario
+            run (see :class:`sim.store.RunStore`). None: keep the outcomes.
     """
 
     scenario: Scenario
     outcomes: tuple[OutcomeSpec, ...] = ()
     inputs: tuple[Input, ...] = ()
     draws: tuple[Mapping[str, float], ...] = ()
-    tables: bool = False
+    tables: Path | None = None
 
 
 @dataclass
@@ -195,13 +206,11 @@ class ChunkResult:
         outcomes: One row per successful run (id columns, inputs, outcomes).
         series: Series outcomes of the successful runs (run, step, year, one column each), or None.
         failures: One record per failed run.
-        tables: Run index -> full tables of the run (with ``RunContext.tables``; else empty).
     """
 
     outcomes: pd.DataFrame
     series: pd.DataFrame | None
     failures: list[dict[str, Any]] = field(default_factory=list)
-    tables: dict[int, ReplicationData] = field(default_factory=dict)
 
 
 def run_scenario_of(context: RunContext, run: Mapping[str, Any]) -> tuple[Scenario, dict[str, Any]]:
@@ -279,15 +288,16 @@ def run_chunk(context: RunContext, runs: list[dict[str, Any]]) -> ChunkResult:
         runs: Plan rows.
 
     Returns:
-        The chunk's outcomes, series, tables and failures.
+        The chunk's outcomes, series and failures.
     """
-    rows, series, failures, tables = [], [], [], {}
+    rows, series, failures = [], [], []
     for run in runs:
         try:
-            if context.tables:
+            if context.tables is not None:
                 scenario, _ = run_scenario_of(context, run)
-                tables[int(run["run"])] = simulate(scenario, int(run["seed"]),
-                                                   replication=int(run["replication"]))
+                replication = int(run["replication"])
+                data = simulate(scenario, int(run["seed"]), replication=replication)
+                RunStore(context.tables).write_replication(data, replication)
                 row, run_series = {key: int(run[key]) for key in ID_COLUMNS}, None
             else:
                 row, run_series = run_one(context, run)
@@ -298,7 +308,7 @@ def run_chunk(context: RunContext, runs: list[dict[str, Any]]) -> ChunkResult:
         if run_series is not None:
             series.append(run_series)
     return ChunkResult(outcome_table(context, rows), pd.concat(series, ignore_index=True) if series else None,
-                       failures, tables)
+                       failures)
 
 
 def outcome_table(context: RunContext, rows: list[dict[str, Any]]) -> pd.DataFrame:

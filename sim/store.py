@@ -15,8 +15,8 @@ A run directory (``qgeo run``, :class:`RunStore`)::
     <run>/plots/                             PNG and SVG figures
     <run>/failures.jsonl, failures.csv       failed replications, if any
 
-A replication's tables are written agents and edges first, model last, so it counts
-as finished exactly when its model file exists.
+A replication's tables are written by the process that ran it, agents and edges first,
+model last, so it counts as finished exactly when its model file exists.
 
 An experiment directory (``qgeo experiment``, :class:`ResultStore`)::
 
@@ -414,14 +414,12 @@ class RunStore(Store):
         return np.array(finished(self.root, count), dtype=np.int64)
 
     def write_chunk(self, result: ChunkResult) -> None:
-        """Store a finished chunk: failures appended, then each replication's tables.
+        """Store a finished chunk: its failures (the process that ran a replication wrote its tables).
 
         Args:
-            result: The chunk's results (full tables).
+            result: The chunk's results.
         """
         self.append_failures(result.failures)
-        for replication, data in result.tables.items():
-            self.write_replication(data, replication)
 
     def write_replication(self, data: ReplicationData, replication: int) -> None:
         """Write one replication's tables atomically, the model table last.
