@@ -37,11 +37,12 @@ from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
 from sim.design import morris_indices, sobol_indices
-from sim.execute import ID_COLUMNS, ResultStore
 from sim.experiment import ExperimentSpec, OutcomeSpec, PlotSpec
 from sim.palette import PALETTE
 from sim.parameters import PARAMETERS
+from sim.plan import ID_COLUMNS
 from sim.plots import FigureStyle, annotate, new_figure, plot_band, save_figure
+from sim.store import ResultStore
 from sim.summary import is_share, outcome_bounds, summarize
 
 MAX_SERIES_LINES = 8

@@ -1,43 +1,32 @@
-"""Run all replications of a scenario into a run directory, serially or in worker processes.
+"""Run all replications of a scenario into a run directory, on the same engine as an experiment.
 
-Each replication is written by whoever ran it as soon as it finishes (see
-:mod:`sim.rundir`), so an interrupted run keeps every finished replication and
-``resume=True`` continues it. Replication ``k`` always runs with seed
+A scenario run is a plan of one point and ``replications`` runs (:func:`sim.plan.scenario_plan`)
+whose outcome mode keeps the full tables: the run kernels, backends, store and session
+are those of :mod:`sim.execute`. Each replication's tables are written as soon as it
+finishes (see :class:`sim.store.RunStore`), so an interrupted run keeps every finished
+replication and ``resume=True`` continues it. Replication ``k`` always runs with seed
 ``derive_seed(scenario.seed, k)``, so serial and parallel runs write identical data.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from tqdm import tqdm
-
-from sim import rundir
+from sim.backends import backend_for
 from sim.errors import UserError
+from sim.plan import scenario_plan
 from sim.plots import FigureStyle, draw_run_plots
-from sim.posterior import Posterior, per_replication
-from sim.runner import simulate
-from sim.scenario import Scenario
+from sim.posterior import Posterior
+from sim.runner import RunContext
+from sim.scenario import Scenario, display_path
+from sim.session import run_session
+from sim.store import SUMMARY, RunStore, read_manifest, read_table, write_csv
 from sim.summary import summarize
+from sim.wording import counted
 
-
-def replicate_into(scenario: Scenario, seed: int, replication: int, run_dir: Path) -> int:
-    """Run one replication and write its tables (a worker function: top-level and picklable).
-
-    Args:
-        scenario: The resolved scenario.
-        seed: The replication's seed.
-        replication: Its index.
-        run_dir: The run directory.
-
-    Returns:
-        The replication's index.
-    """
-    rundir.write_replication(run_dir, simulate(scenario, seed, replication=replication), replication)
-    return replication
+TABLE_CHUNK = 4
+"""Most replications per task (a replication takes tens of milliseconds, so chunks stay small)."""
 
 
 def run_scenario(
@@ -52,12 +41,12 @@ def run_scenario(
     posterior: Posterior | None = None,
     style: FigureStyle | None = None,
 ) -> Path:
-    """Run every unfinished replication, then write the summary and the plots.
+    """Run every unfinished replication of a scenario into a run directory, then summarise and plot.
 
     Args:
         scenario: The resolved scenario.
         run_dir: The run directory (created if needed).
-        workers: Number of worker processes; 1 runs in this process.
+        workers: Number of processes; 1 runs in this process.
         resume: Continue a run of the same scenario in ``run_dir``, skipping finished replications.
         command: The command line to record in the manifest.
         progress: Show a progress bar (default: only when stderr is a terminal).
@@ -69,48 +58,38 @@ def run_scenario(
         The run directory.
 
     Raises:
-        UserError: On a bad worker count, or a run directory that cannot be used.
+        UserError: On a bad worker count, a run directory that cannot be used, or a failed replication.
+
+    Example:
+        >>> import tempfile
+        >>> from sim.scenario import load_scenario
+        >>> scenario = load_scenario("baseline", overrides={"steps": 3, "replications": 4})
+        >>> out = run_scenario(scenario, Path(tempfile.mkdtemp()) / "run", workers=2, plots=False)
+        >>> sorted(path.name for path in out.iterdir())[:3]
+        ['agents', 'edges', 'manifest.json']
     """
     if workers < 1:
         raise UserError(f"--workers: expected a number of processes >= 1, found {workers}")
-    run_dir = Path(run_dir)
-    seeds = scenario.replication_seeds()
-    record = None if posterior is None else posterior.record(len(seeds), scenario.seed)
-    manifest = rundir.prepare(run_dir, scenario, resume, command, posterior=record)
-    scenarios = per_replication(scenario, None if posterior is None else posterior.draw(len(seeds),
-                                                                                      scenario.seed))
-    done = set(rundir.finished(run_dir, len(seeds)))
-    pending = [k for k in range(len(seeds)) if k not in done]
-    show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(total=len(seeds), initial=len(done), disable=not show, unit="replication",
-              desc=scenario.name) as bar:
-        if workers == 1 or len(pending) <= 1:
-            for k in pending:
-                replicate_into(scenarios[k], seeds[k], k, run_dir)
-                bar.update()
-        else:
-            _run_parallel(scenarios, seeds, pending, run_dir, workers, bar)
-    write_summary(run_dir)
+    draws = () if posterior is None else tuple(posterior.draw(scenario.replications, scenario.seed))
+    record = None if posterior is None else posterior.record(scenario.replications, scenario.seed)
+    store = RunStore(Path(run_dir))
+    with backend_for(min(workers, scenario.replications)) as backend:
+        store.open(scenario, resume, command, posterior=record)
+        context = RunContext(scenario, draws=draws, tables=store.root)
+        summary = run_session(context, scenario_plan(scenario), store, backend, name=scenario.name,
+                              unit="replication", most=TABLE_CHUNK, progress=progress,
+                              command=" ".join(command) or None)
+    if summary.failed:
+        first = summary.failures.iloc[0]
+        raise UserError(f"{display_path(store.root)}: {counted(summary.failed, 'replication')} failed, "
+                        f"the first (replication {first['replication']}) with {first['error_type']}: "
+                        f"{first['message']}; see {display_path(store.root / 'failures.csv')}, and "
+                        "continue with --resume once fixed")
+    write_summary(store.root)
     if plots:
-        draw_plots(run_dir, style=style)
-    rundir.complete(run_dir, manifest)
-    return run_dir
-
-
-def _run_parallel(
-    scenarios: list[Scenario], seeds: list[int], pending: list[int], run_dir: Path, workers: int, bar: tqdm
-) -> None:
-    with ProcessPoolExecutor(max_workers=min(workers, len(pending))) as pool:
-        futures = {pool.submit(replicate_into, scenarios[k], seeds[k], k, run_dir) for k in pending}
-        try:
-            while futures:
-                finished, futures = wait(futures, return_when=FIRST_EXCEPTION)
-                for future in finished:
-                    future.result()
-                    bar.update()
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+        draw_plots(store.root, style=style)
+    store.complete(summary.manifest)
+    return store.root
 
 
 def write_summary(run_dir: Path) -> Path:
@@ -122,10 +101,8 @@ def write_summary(run_dir: Path) -> Path:
     Returns:
         The summary's path.
     """
-    path = Path(run_dir) / rundir.SUMMARY
-    temporary = path.with_name(f".{path.name}.tmp")
-    summarize(rundir.read_table(run_dir, "model")).to_csv(temporary, index=False)
-    temporary.replace(path)
+    path = Path(run_dir) / SUMMARY
+    write_csv(path, summarize(read_table(run_dir, "model")))
     return path
 
 
@@ -141,11 +118,11 @@ def draw_plots(run_dir: Path, out: Path | None = None, style: FigureStyle | None
         The written files.
     """
     run_dir = Path(run_dir)
-    manifest = rundir.read_manifest(run_dir)
+    manifest = read_manifest(run_dir)
     return draw_run_plots(
-        rundir.read_table(run_dir, "model"),
-        rundir.read_table(run_dir, "agents"),
-        rundir.read_table(run_dir, "edges"),
+        read_table(run_dir, "model"),
+        read_table(run_dir, "agents"),
+        read_table(run_dir, "edges"),
         manifest["scenario"]["name"],
         out if out is not None else run_dir / "plots",
         style,

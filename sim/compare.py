@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim import rundir
+from sim import store
 from sim.errors import UserError
 from sim.scenario import display_path
 
@@ -84,20 +84,20 @@ def load_run(path: Path) -> Run:
         raise CompareError(f"{display_path(path)}: expected a run directory written by `qgeo run`, "
                            f"found {'a file' if path.exists() else 'nothing'}")
     try:
-        manifest = rundir.read_manifest(path)
-    except rundir.RunDirError as error:
+        manifest = store.read_manifest(path)
+    except store.RunDirError as error:
         raise CompareError(str(error)) from None
     if "qgeo_run" not in manifest or "replications" not in manifest:
         raise CompareError(f"{display_path(path)}: expected a run directory written by `qgeo run`, found "
                            "another kind of output (an experiment's? analyse experiments with "
                            "`qgeo analyze`)")
-    finished = rundir.finished(path, len(manifest["replications"]))
+    finished = store.finished(path, len(manifest["replications"]))
     if not finished:
         raise CompareError(f"{display_path(path)}: expected finished replications, found none")
     seeds = {int(r["replication"]): int(r["seed"]) for r in manifest["replications"]
              if int(r["replication"]) in finished}
     name = str(manifest.get("scenario", {}).get("name") or path.name)
-    return Run(path, name, rundir.read_table(path, "model", finished), seeds)
+    return Run(path, name, store.read_table(path, "model", finished), seeds)
 
 
 def check_comparable(runs: Sequence[Run]) -> None:

@@ -29,10 +29,10 @@ from sim.explorer.session import (
 from sim.model import QuantumWorld
 from sim.parameters import defaults
 from sim.results import model_frame
-from sim.rundir import read_table
 from sim.runner import simulate
 from sim.scenario import SCENARIO_DIR, load_scenario
 from sim.seeds import derive_seed
+from sim.store import read_table
 
 
 # ---------------------------------------------------------------- helpers

@@ -22,8 +22,8 @@ import pytest
 
 from sim.cli import main
 from sim.explorer.session import Explorer
-from sim.rundir import read_table
 from sim.scenario import SCENARIO_DIR, load_scenario
+from sim.store import read_table
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

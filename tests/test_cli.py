@@ -17,8 +17,8 @@ import pytest
 from scipy import stats
 
 from sim.cli import main
-from sim.rundir import TABLES, table_path
 from sim.scenario import load_scenario, shipped_scenarios
+from sim.store import TABLES, table_path
 
 QGEO = str(Path(sys.executable).parent / "qgeo")
 COMMANDS = ("run", "validate", "list", "show", "plot")

@@ -15,9 +15,9 @@ from SALib.sample import sobol as sobol_sample
 from sim.analysis import explained_table, stability_warnings
 from sim.cli import main
 from sim.design import build_design, morris_indices, sobol_indices
-from sim.execute import apply_inputs, base_scenario, plan_runs
 from sim.experiment import EXPERIMENT_DIR, load_experiment
 from sim.parameters import PARAMETERS
+from sim.plan import apply_inputs, base_scenario, plan_runs
 from sim.scenario import load_scenario
 from sim.seeds import derive_seed
 

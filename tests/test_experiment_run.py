@@ -16,8 +16,9 @@ import pytest
 
 from sim.analysis import analyze
 from sim.cli import main
-from sim.execute import ResultStore, rerun, run_experiment
+from sim.execute import rerun, run_experiment
 from sim.experiment import load_experiment
+from sim.store import ResultStore
 
 GRID = """\
 name = "grid"

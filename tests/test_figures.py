@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from scipy import stats
 
-from sim import rundir
+from sim import store
 from sim.analysis import input_label, outcome_label
 from sim.batch import run_scenario
 from sim.cli import main
@@ -65,8 +65,8 @@ def test_every_shipped_country_has_its_own_colour_blind_safe_style():
 
 
 def test_country_colours_are_the_same_across_runs_with_different_rankings(small_runs):
-    first = rundir.read_table(small_runs["baseline"], "model")
-    second = rundir.read_table(small_runs["export_controls"], "model")
+    first = store.read_table(small_runs["baseline"], "model")
+    second = store.read_table(small_runs["export_controls"], "model")
     ranking = provider_ranking(first)
     swapped = second.copy()  # make the second ranking differ for sure: swap the top two providers' shares
     a, b = f"share_{ranking[0]}", f"share_{ranking[1]}"
@@ -102,9 +102,9 @@ def test_the_explorer_uses_the_same_country_colours():
 
 
 def test_the_usa_has_its_own_segment_in_the_reliance_chart(small_runs):
-    agents = rundir.read_table(small_runs["baseline"], "agents")
-    edges = rundir.read_table(small_runs["baseline"], "edges")
-    model = rundir.read_table(small_runs["baseline"], "model")
+    agents = store.read_table(small_runs["baseline"], "agents")
+    edges = store.read_table(small_runs["baseline"], "edges")
+    model = store.read_table(small_runs["baseline"], "model")
     # Whether the USA is a buyer's partner in a short run depends on the draws: make it one in the
     # final year of every replication (a small weight on Vietnam, below the 2% of any other segment).
     final = edges[edges["step"] == edges["step"].max()]
@@ -142,8 +142,8 @@ def test_share_intervals_stay_inside_0_and_1_on_the_baseline(baseline):
 
 
 def test_figures_warn_when_replications_are_too_few(small_runs, baseline):
-    few = figure_provider_shares(rundir.read_table(small_runs["baseline"], "model"), "baseline")
-    enough = figure_provider_shares(rundir.read_table(baseline, "model"), "baseline")
+    few = figure_provider_shares(store.read_table(small_runs["baseline"], "model"), "baseline")
+    enough = figure_provider_shares(store.read_table(baseline, "model"), "baseline")
     assert "Warning: only 3 replications" in few.axes[0].get_title()
     assert "Warning" not in enough.axes[0].get_title()
 

@@ -10,9 +10,8 @@ import pytest
 from scipy import stats
 
 from sim.cli import main
-from sim.execute import simulate_model
 from sim.posterior import load_posterior, with_values
-from sim.runner import simulate
+from sim.runner import simulate, simulate_model
 from sim.scenario import SCENARIO_DIR, load_scenario
 
 HISTORY = SCENARIO_DIR / "history.toml"

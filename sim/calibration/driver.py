@@ -27,7 +27,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +37,11 @@ from sim.calibration import priors as prior_dists
 from sim.calibration.sampler import DeterministicSampler, model_seed
 from sim.calibration.spec import Calibration, CalibrationError
 from sim.calibration.targets import SimulationContext
-from sim.rundir import now, read_manifest_file, write_json
+from sim.provenance import now, versions
+from sim.store import read_manifest_file, write_json
 
 HISTORY = "history.db"
 MANIFEST = "manifest.json"
-PACKAGES: tuple[str, ...] = ("pyabc", "dask", "distributed", "cloudpickle")
-"""Packages a calibration's manifest records besides those of a scenario run's."""
 
 
 @dataclass(frozen=True)
@@ -94,23 +92,6 @@ class StandardisedDistance:
         return float(total ** (1 / self.p))
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of Python, qgeo and the packages that determine a calibration's results.
-
-    Returns:
-        Package -> version.
-    """
-    from sim.rundir import versions
-
-    found = versions()
-    for name in PACKAGES:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
 def build_abc(calibration: Calibration, sampler: pyabc.sampler.Sampler) -> pyabc.ABCSMC:
     """The ABC-SMC object of a calibration.
 
@@ -149,7 +130,7 @@ def new_manifest(calibration: Calibration, command: str) -> dict[str, Any]:
         "name": spec.name,
         "created": now(),
         "status": "created",
-        "versions": package_versions(),
+        "versions": versions(),
         "calibration": {"file": str(calibration.path), "sha256": calibration.digest, "text": calibration.text,
                         "spec": spec.model_dump(mode="json")},
         "scenario": {"name": calibration.scenario.name, "digest": calibration.scenario.digest(),
@@ -241,7 +222,7 @@ def progress_line(row: Mapping[str, Any], generations: int, left: float) -> str:
 
 def _backend(workers: int, scheduler: str | None) -> tuple[Any, Any, Any, str]:
     """Start the pool or connect to Dask: ``(pool, client, cluster, label)``."""
-    from sim.execute import connect, start_helpers, start_method
+    from sim.backends import connect, start_helpers, start_method
 
     if scheduler:
         client, cluster = connect(scheduler, workers)

@@ -12,7 +12,7 @@ from pyabc.weighted_statistics import weighted_quantile
 
 from sim.calibration.priors import interval
 from sim.calibration.spec import Calibration
-from sim.rundir import read_manifest_file, write_json
+from sim.store import read_manifest_file, write_json
 
 POSTERIOR = "posterior.parquet"
 SUMMARY = "summary.csv"

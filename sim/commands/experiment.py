@@ -7,12 +7,13 @@ import os
 import sys
 from pathlib import Path
 
+from sim.backends import WorkerLost
 from sim.errors import UserError
-from sim.execute import ResultStore, WorkerLost, rerun, run_experiment
+from sim.execute import rerun, run_experiment
 from sim.experiment import Experiment, load_experiment
 from sim.posterior import load_posterior
-from sim.rundir import make_directory
 from sim.scenario import display_path
+from sim.store import ResultStore, make_directory
 
 EPILOG = """\
 examples:

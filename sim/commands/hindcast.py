@@ -87,7 +87,8 @@ def hindcast(args: argparse.Namespace) -> int:
     from sim.data import agreements_path
     from sim.model import load_world_cached
     from sim.plots import figure_hindcast, save_figure
-    from sim.rundir import make_directory, versions, write_json
+    from sim.provenance import versions
+    from sim.store import make_directory, write_json
 
     if args.boot < 100:
         raise HindcastInputError(f"--boot: expected at least 100 resamples, found {args.boot}")

@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.rundir import make_directory, read_manifest
 from sim.scenario import display_path
+from sim.store import make_directory, read_manifest
 
 if TYPE_CHECKING:
     from sim.plots import FigureStyle

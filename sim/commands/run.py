@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sim import rundir
+from sim import store
 from sim.commands.compare import add_comparison_arguments, compare_runs
 from sim.commands.plot import add_figure_arguments, figure_style
 from sim.errors import UserError
@@ -175,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
 
         load_run(args.compare_to)  # a bad reference fails before the run, not after it
     out = args.out or Path("runs") / f"{scenario.name}-{datetime.now():%Y%m%d-%H%M%S}"
-    before = len(rundir.finished(out, scenario.replications)) if args.resume and out.is_dir() else 0
+    before = len(store.finished(out, scenario.replications)) if args.resume and out.is_dir() else 0
     run_scenario(scenario, out, workers=args.workers, resume=args.resume, command=_command(args),
                  plots=args.plots, posterior=posterior, style=style)
     print(f"{display_path(out)}: {counted(scenario.replications, 'replication')} of '{scenario.name}' "

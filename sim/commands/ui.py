@@ -8,11 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 from sim.errors import UserError
 from sim.events import nearest
 from sim.explorer.session import DEFAULT_SCENARIO, SCENARIO_ENV, opened_file, scenario_names
+from sim.lifetime import end_with_parent
 
 DEFAULT_PORT = 8765
 
@@ -129,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no usage reports from students' machines
     print(f"qgeo ui: serving the explorer on http://{args.host}:{args.port}/ (scenario {name}); "
           "Ctrl-C stops it", flush=True)
-    server = subprocess.Popen(server_command(args.port, args.host, args.open), env=env)
+    server = subprocess.Popen(server_command(args.port, args.host, args.open), env=env,  # ends with us
+                              preexec_fn=partial(end_with_parent, os.getpid()))
     previous = signal.signal(signal.SIGTERM, _interrupt)  # stop the server too when we are terminated
     try:
         return server.wait()

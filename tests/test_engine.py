@@ -1,0 +1,177 @@
+"""One engine for runs and experiments: identical data, backends from a registry, no orphan processes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+from threadpoolctl import threadpool_info
+
+from sim.backends import BACKENDS, DaskBackend, ProcessBackend, SerialBackend, backend_for
+from sim.batch import run_scenario
+from sim.cli import main
+from sim.execute import rerun, run_experiment
+from sim.experiment import load_experiment
+from sim.runner import one_blas_thread
+from sim.scenario import load_scenario
+from sim.store import TABLES, ResultStore, read_table, table_path
+
+QGEO = str(Path(sys.executable).parent / "qgeo")
+
+ONE_POINT = """\
+name = "one_point"
+scenario = "baseline"
+seed = {seed}
+replications = {replications}
+steps = {steps}
+
+[design]
+type = "grid"
+
+[[inputs]]
+name = "params.dependence_weight"
+values = [2.5]
+
+[[outcomes]]
+name = "capability"
+metric = "capability_second_wave"
+
+[[outcomes]]
+name = "capability_series"
+metric = "capability_second_wave"
+stat = "series"
+
+[[outcomes]]
+name = "hhi_series"
+metric = "hhi_second_wave"
+stat = "series"
+"""
+
+
+def test_a_run_and_a_one_point_experiment_give_identical_data(tmp_path, capsys):
+    seed, replications, steps = 11, 4, 5
+    run_dir = tmp_path / "run"
+    assert main(["run", "--seed", str(seed), "--replications", str(replications), "--steps", str(steps),
+                 "--set", "params.dependence_weight=2.5", "--no-plots", "--out", str(run_dir)]) == 0
+    path = tmp_path / "one_point.toml"
+    path.write_text(ONE_POINT.format(seed=seed, replications=replications, steps=steps), encoding="utf-8")
+    experiment = load_experiment(path)
+    run_experiment(experiment, tmp_path / "experiment", workers=2, chunk_size=1)
+    store = ResultStore(tmp_path / "experiment")
+    outcomes, series = store.outcomes(), store.series()
+    model = read_table(run_dir, "model")
+    agents = read_table(run_dir, "agents")
+    assert list(outcomes["run"]) == list(outcomes["replication"]) == list(range(replications))
+    for k in range(replications):
+        rows = model[model["replication"] == k].reset_index(drop=True)
+        assert set(rows["seed"]) == {outcomes.loc[k, "seed"]}
+        assert rows["capability_second_wave"].iloc[-1] == outcomes.loc[k, "capability"]
+        stored = series[series["run"] == k].reset_index(drop=True)
+        assert stored["year"].tolist() == rows["year"].tolist()
+        assert stored["capability_series"].tolist() == rows["capability_second_wave"].tolist()
+        assert stored["hhi_series"].tolist() == rows["hhi_second_wave"].tolist()
+        again_model, again_agents, _ = rerun(experiment, k)
+        pd.testing.assert_frame_equal(again_model, rows)
+        pd.testing.assert_frame_equal(again_agents, agents[agents["replication"] == k].reset_index(drop=True))
+    capsys.readouterr()
+
+
+def test_two_workers_write_every_table_as_serial_does(tmp_path):
+    scenario = load_scenario("export_controls", overrides={"steps": 6, "replications": 9, "seed": 5})
+    serial = run_scenario(scenario, tmp_path / "serial", workers=1, plots=False)
+    parallel = run_scenario(scenario, tmp_path / "parallel", workers=2, plots=False)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(read_table(serial, table), read_table(parallel, table))
+    assert (serial / "summary.csv").read_bytes() == (parallel / "summary.csv").read_bytes()
+    manifest = json.loads((parallel / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["counts"]["done"] == 9
+    assert manifest["sessions"][0]["backend"].startswith("processes")
+
+
+def test_a_run_directory_written_before_sessions_were_recorded_resumes(tmp_path, capsys):
+    out = tmp_path / "run"
+    options = ["--steps", "3", "--replications", "3", "--no-plots", "--out", str(out)]
+    assert main(["run", *options]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    for key in ("sessions", "status", "counts", "seed_rule"):  # what the old layout did not have
+        del manifest[key]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    for table in TABLES:
+        table_path(out, table, 2).unlink()
+    assert main(["run", *options, "--resume"]) == 0
+    assert "(1 run now)" in capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and len(manifest["sessions"]) == 1
+    assert len(read_table(out, "model")) == 3 * 4
+
+
+def test_backends_come_from_one_registry():
+    assert {name: type(backend_for(*args)) for name, args in {
+        "serial": (1, None), "processes": (2, None), "dask": (2, "local")}.items()} == {
+        "serial": SerialBackend, "processes": ProcessBackend, "dask": DaskBackend}
+    assert set(BACKENDS) == {"serial", "processes", "dask"}
+
+
+def test_blas_runs_one_thread_while_a_model_steps():
+    def blas_threads() -> set[int]:
+        return {entry["num_threads"] for entry in threadpool_info() if entry["user_api"] == "blas"}
+
+    with one_blas_thread():
+        assert blas_threads() == {1}
+
+
+# ----------------------------------------------------------------------------- no orphans
+def kill_and_look_for_survivors(process: subprocess.Popen, ready) -> list[psutil.Process]:
+    """SIGKILL ``process`` once ``ready()`` and it has children; return the children still alive."""
+    deadline = time.monotonic() + 120
+    parent = psutil.Process(process.pid)
+    while not (ready() and parent.children(recursive=True)):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    children = parent.children(recursive=True)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    _, alive = psutil.wait_procs(children, timeout=20)
+    return alive
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_no_process_outlives_a_killed_run_with_two_workers(tmp_path, seed):
+    out = tmp_path / "run"
+    command = [QGEO, "run", "--seed", str(seed), "--steps", "20", "--replications", "40", "--workers", "2",
+               "--no-plots", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert kill_and_look_for_survivors(process, lambda: table_path(out, "model", 0).exists()) == []
+    written = sorted(out.rglob("replication=*.parquet"))
+    time.sleep(2)
+    assert sorted(out.rglob("replication=*.parquet")) == written  # nobody writes on
+    assert len(list((out / "model").glob("*.parquet"))) < 40
+
+
+def test_no_process_outlives_a_killed_experiment_with_two_workers(tmp_path):
+    path = tmp_path / "one_point.toml"
+    path.write_text(ONE_POINT.format(seed=1, replications=60, steps=12), encoding="utf-8")
+    out = tmp_path / "experiment"
+    command = [QGEO, "experiment", str(path), "--out", str(out), "--workers", "2", "--chunk-size", "1",
+               "--no-analyze"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert kill_and_look_for_survivors(process, lambda: any((out / "runs").glob("part-*.parquet"))) == []
+
+
+def test_no_process_outlives_a_killed_ui():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([QGEO, "ui", "--port", str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    assert kill_and_look_for_survivors(process, lambda: True) == []
