@@ -109,23 +109,19 @@ def apply_inputs(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     Returns:
         A new scenario; ``scenario`` is unchanged.
     """
-    params = dict(scenario.params)
-    countries = {code: dict(attrs) for code, attrs in scenario.countries.items()}
-    events = [dict(event) for event in scenario.events]
-    steps = scenario.steps
+    from sim import keypath  # imported here: this function is the only part of this module it needs
+
+    content: dict[str, Any] = {
+        "params": dict(scenario.params),
+        "countries": {code: dict(attrs) for code, attrs in scenario.countries.items()},
+        "events": [dict(event) for event in scenario.events],
+        "steps": scenario.steps,
+    }
     for key, value in values.items():
-        if key == "steps":
-            steps = int(value)
-        elif key.startswith("params."):
-            params[key.removeprefix("params.")] = value
-        elif key.startswith("countries."):
-            _, code, attribute = key.split(".")
-            countries.setdefault(code, {})[attribute] = float(value)
-        else:
-            index, name = key.removeprefix("events[").split("].")
-            events[int(index)][name] = value
-    return scenario.model_copy(update={"params": params, "countries": countries, "events": events,
-                                       "steps": steps})
+        path = keypath.parse(key)
+        typed = int(value) if str(path) == "steps" else float(value) if path.kind == "country" else value
+        keypath.apply(content, path, typed)
+    return scenario.model_copy(update=content)
 
 
 def outcome_values(columns: Mapping[str, np.ndarray], outcomes: Sequence[OutcomeSpec]) -> dict[str, float]:
