@@ -167,9 +167,6 @@ KINDS: dict[str, EventKind] = {
 EVENT_FIELDS: dict[str, Mapping[str, FieldSpec]] = {name: kind.fields for name, kind in KINDS.items()}
 """Fields of each event kind, besides ``year``, ``kind`` and ``actors``."""
 
-EVENT_KINDS: tuple[str, ...] = tuple(KINDS)
-IMPOSED_KINDS: tuple[str, ...] = tuple(name for name, kind in KINDS.items() if kind.imposed)
-"""Event kinds only the data's leaders and providers can impose."""
 COMMON_FIELDS: tuple[str, ...] = ("year", "kind", "actors")
 
 
@@ -183,7 +180,7 @@ class Event:
 
     Attributes:
         year: Calendar year in which it takes effect (applied at the start of that year's step).
-        kind: One of :data:`EVENT_KINDS`.
+        kind: A key of :data:`KINDS`.
         actors: ISO3 codes of the countries that act (impose, gain, change budget).
         fields: The kind's fields; ``targets`` as a tuple of ISO3 codes.
     """
@@ -245,11 +242,11 @@ def parse_event(
     kind = raw.get("kind")
     if kind not in KINDS:
         raise EventError(
-            f"{label}: 'kind' expected one of {', '.join(EVENT_KINDS)}, found {kind!r}"
-            f"{did_you_mean(str(kind), EVENT_KINDS)}"
+            f"{label}: 'kind' expected one of {', '.join(KINDS)}, found {kind!r}"
+            f"{did_you_mean(str(kind), KINDS)}"
         )
     where = f"{label} ({kind})"
-    specs = EVENT_FIELDS[kind]
+    specs = KINDS[kind].fields
     allowed = (*COMMON_FIELDS, *specs)
     for key in raw:
         if key not in allowed:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from sim.bounds import Bounds
 from sim.data import ATTRIBUTE_RANGES
-from sim.events import EVENT_FIELDS
+from sim.events import KINDS
 from sim.parameters import PARAMETERS
 from sim.suggest import did_you_mean
 
@@ -155,7 +155,8 @@ class ScenarioFacts:
 
 
 def _numeric_fields(kind: Any) -> list[str]:
-    return [name for name, spec in EVENT_FIELDS.get(kind, {}).items() if spec.kind == "number"]
+    fields = KINDS[kind].fields if kind in KINDS else {}
+    return [name for name, spec in fields.items() if spec.kind == "number"]
 
 
 def resolve(text: str, facts: ScenarioFacts) -> Bounds:
@@ -225,5 +226,5 @@ def _resolve_event(path: KeyPath, facts: ScenarioFacts) -> Bounds:
             f"{did_you_mean(path.name, ['year', *numeric])}; numeric fields are "
             f"{', '.join(['year', *numeric])}"
         )
-    return EVENT_FIELDS[event["kind"]][path.name].with_doc(f"{path.name} of {what}")
+    return KINDS[event["kind"]].fields[path.name].with_doc(f"{path.name} of {what}")
 

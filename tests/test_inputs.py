@@ -200,3 +200,30 @@ def test_every_shipped_file_matches_its_schema_and_the_schema_follows_the_regist
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(
             {"events": [{"year": 2027, "kind": "budget_change", "actors": ["VNM"], "factor": 0}]}, scenario)
+
+
+# ----------------------------------------------------------------------------- event-kind registry
+def test_a_new_event_kind_is_one_registry_entry(monkeypatch, world):
+    """One entry of sim.events.KINDS: the model applies it, validation and the explorer know it."""
+    from sim.events import KINDS, EventKind, FieldSpec
+    from sim.explorer.session import describe_event
+
+    def grant(model, actors, targets, fields):
+        model.capability[actors] += fields["amount"]
+
+    monkeypatch.setitem(KINDS, "grant", EventKind(
+        {"amount": FieldSpec(low=0.0, high=10.0, doc="capability added")}, imposed=True, apply=grant))
+    event = {"kind": "grant", "actors": ["USA"], "amount": 1.5}
+    model = QuantumWorld(steps=2, seed=1, collect_agents=False)
+    usa = model.index_of("USA")
+    before = float(model.capability[usa])
+    model.apply_event(event)
+    assert float(model.capability[usa]) == pytest.approx(before + 1.5)
+    assert describe_event({"year": 2026, **event}) == "grant by USA: amount 1.5"
+    with pytest.raises(EventError, match=r"'amount' expected a number in \[0, 10\], found 11"):
+        QuantumWorld(steps=2, seed=1, collect_agents=False, events=[{"year": 2026, **event, "amount": 11}])
+    by_second_wave = {"year": 2026, **event, "actors": ["VNM"]}
+    with pytest.raises(EventError, match="only they can impose grant"):
+        QuantumWorld(steps=2, seed=1, collect_agents=False, events=[by_second_wave])
+    facts = keypath.ScenarioFacts(tuple(world.iso3), (), ({"year": 2026, **event},), 2025, 2, ())
+    assert keypath.resolve("events[0].amount", facts).high == 10.0

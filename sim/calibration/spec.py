@@ -240,7 +240,6 @@ def _prior(item: PriorSpec, fail: Any) -> Prior:
         raise fail("name", f"expected a continuous model parameter, found {item.name!r}{why}"
                            f"{did_you_mean(item.name, ESTIMABLE)}")
     spec = PARAMETERS[item.name]
-    valid = f"[{spec.low:g}, {spec.high:g}] ({spec.unit})"
     if item.prior == "normal":
         if item.mean is None or item.sd is None:
             raise fail("prior", f"a normal prior expects mean and sd, found mean={item.mean!r}, "
@@ -253,8 +252,9 @@ def _prior(item: PriorSpec, fail: Any) -> Prior:
                                 f"low={item.low!r}, high={item.high!r}, mean={item.mean!r}, sd={item.sd!r}")
         low, high = float(item.low), float(item.high)
     for key, value in (("low", low), ("high", high)):
-        if not spec.low <= value <= spec.high:
-            raise fail(key, f"expected a bound inside the parameter's valid range {valid}, found {value:g}")
+        if not spec.contains(value):
+            raise fail(key, f"expected a bound inside the parameter's valid range {spec.interval()} "
+                            f"({spec.unit}), found {value:g}")
     if not low < high:
         raise fail("low", f"expected low < high, found low={low:g}, high={high:g}")
     if item.prior == "loguniform" and low <= 0:

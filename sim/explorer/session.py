@@ -504,7 +504,7 @@ class Explorer:
         next year.
 
         Args:
-            raw: Event fields without ``year`` (see :data:`sim.events.EVENT_FIELDS`).
+            raw: Event fields without ``year`` (see :data:`sim.events.KINDS`).
             text: How the page lists it.
 
         Returns:
