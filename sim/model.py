@@ -30,6 +30,7 @@ from sim.events import KINDS as EVENT_KINDS
 from sim.events import Event, parse_events
 from sim.metrics import bloc_modularity
 from sim.parameters import PARAMETERS, check_parameter, defaults
+from sim.suggest import did_you_mean
 from sim.world import WorldArrays, from_data, synthetic
 
 NONALIGNED = BLOCS.index("nonaligned")
@@ -703,8 +704,6 @@ class QuantumWorld(mesa.Model):
         if not hasattr(self, "_index"):
             self._index = {str(code): i for i, code in enumerate(self.iso3)}
         if iso3 not in self._index:
-            from sim.suggest import did_you_mean
-
             raise KeyError(f"unknown country code {iso3!r}{did_you_mean(iso3, self._index)}")
         return self._index[iso3]
 
