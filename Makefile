@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup baseline test browser lint bench
+.PHONY: setup baseline test browser lint bench schemas
 
 $(BIN)/qgeo: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: setup browser
 
 lint: setup
 	$(BIN)/ruff check sim tests benchmarks
+
+# JSON schemas of scenario and experiment files in docs/ (a test fails when they are out of date).
+schemas: setup
+	$(BIN)/python -m sim.schema
 
 # Speed and memory targets of the model, the experiments engine and the explorer.
 bench: setup browser

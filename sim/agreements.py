@@ -21,7 +21,6 @@ a weight or a functional form.
 from __future__ import annotations
 
 import csv
-import difflib
 import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import FileLocationError
+from sim.suggest import closest
 
 __all__ = [
     "AGREEMENT_KINDS",
@@ -85,12 +85,6 @@ def _shown(cell: str) -> str:
     return repr(cell)
 
 
-def _nearest(word: str, choices: Sequence[str]) -> str | None:
-    """The closest valid name to a misspelled one, or None if none is close enough."""
-    hits = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return hits[0] if hits else None
-
-
 def _read_rows(path: Path, name: str) -> list[tuple[int, dict[str, str]]]:
     """Read the file, check its header, and return each data row with its line number.
 
@@ -127,7 +121,7 @@ def _read_rows(path: Path, name: str) -> list[tuple[int, dict[str, str]]]:
                         column or "(empty)",
                         f"only the columns {', '.join(COLUMNS)}",
                         f"an unexpected column {_shown(column)}",
-                        _nearest(column, COLUMNS),
+                        closest(column, COLUMNS),
                     )
             for column in COLUMNS:
                 if column not in header:
@@ -182,7 +176,7 @@ def _check_row(
             raise AgreementsError(name, line, column, "an ISO3 code", "an empty cell")
         if code not in known:
             raise AgreementsError(
-                name, line, column, "a known ISO3 code", _shown(code), _nearest(code.upper(), codes)
+                name, line, column, "a known ISO3 code", _shown(code), closest(code.upper(), codes)
             )
     if cells["a_iso3"] == cells["b_iso3"]:
         raise AgreementsError(
@@ -205,7 +199,7 @@ def _check_row(
             "kind",
             f"one of {', '.join(AGREEMENT_KINDS)}",
             _shown(kind) if kind else "an empty cell",
-            _nearest(kind.lower(), AGREEMENT_KINDS),
+            closest(kind.lower(), AGREEMENT_KINDS),
         )
     if not cells["source"]:
         raise AgreementsError(name, line, "source", "the publication the agreement rests on", "an empty cell")

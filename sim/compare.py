@@ -23,7 +23,7 @@ from scipy import stats
 
 from sim import store
 from sim.errors import UserError
-from sim.scenario import display_path
+from sim.paths import display_path
 
 METHODS: tuple[str, ...] = ("paired", "welch")
 """How a difference's interval is computed: paired t (shared seeds) or Welch's t."""

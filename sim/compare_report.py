@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 
 from sim.compare import Run, compare, unique_names
 from sim.palette import PALETTE
+from sim.paths import display_path
 from sim.plots import FigureOptionError, FigureStyle, new_figure, plot_band, save_figure
-from sim.scenario import display_path
 from sim.summary import is_share, too_few_replications
 
 TABLE = "comparison.csv"

@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import difflib
+import functools
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,9 +42,11 @@ import numpy as np
 import pandas as pd
 
 from sim.agreements import CALIBRATION_END, calibration_rows, load_agreements
+from sim.bounds import Bounds
 from sim.errors import FileLocationError
 from sim.formation import KINDS as PARTNERSHIP_KINDS
 from sim.formation import NONE, SIGNED, TALKS
+from sim.suggest import closest
 
 __all__ = [
     "ATTRIBUTES",
@@ -59,6 +61,7 @@ __all__ = [
     "DataError",
     "WorldData",
     "load_world",
+    "load_world_cached",
 ]
 
 DEFAULT_DATA_DIR: Path = Path(__file__).resolve().parents[1] / "scenarios" / "data"
@@ -87,28 +90,19 @@ ATTRIBUTES: tuple[str, ...] = (
 )
 """Attribute names of ``attributes.csv``; every country must have each once."""
 
-ATTRIBUTE_UNITS: dict[str, str] = {
-    "budget_usd": "USD/yr",
-    "disbursed_share": "fraction",
-    "efficiency": "relative",
-    "openness": "index",
-    "price_usd": "USD/yr",
-    "alignment": "position",
-    "dependence_aversion": "relative",
+ATTRIBUTE_RANGES: dict[str, Bounds] = {
+    "budget_usd": Bounds(0.0, None, low_open=True, unit="USD/yr"),
+    "disbursed_share": Bounds(0.0, 1.0, low_open=True, unit="fraction"),
+    "efficiency": Bounds(0.05, 10.0, unit="relative"),
+    "openness": Bounds(0.0, 1.0, unit="index"),
+    "price_usd": Bounds(0.0, None, low_open=True, unit="USD/yr"),
+    "alignment": Bounds(-1.0, 1.0, unit="position"),
+    "dependence_aversion": Bounds(0.0, 10.0, unit="relative"),
 }
-"""The unit each attribute must be given in."""
+"""Valid range and unit of each attribute's value."""
 
-# (low, high, low_inclusive, high_inclusive); math.inf for no upper bound.
-ATTRIBUTE_RANGES: dict[str, tuple[float, float, bool, bool]] = {
-    "budget_usd": (0.0, math.inf, False, False),
-    "disbursed_share": (0.0, 1.0, False, True),
-    "efficiency": (0.05, 10.0, True, True),
-    "openness": (0.0, 1.0, True, True),
-    "price_usd": (0.0, math.inf, False, False),
-    "alignment": (-1.0, 1.0, True, True),
-    "dependence_aversion": (0.0, 10.0, True, True),
-}
-"""Valid range of each attribute's value."""
+ATTRIBUTE_UNITS: dict[str, str] = {name: bounds.unit for name, bounds in ATTRIBUTE_RANGES.items()}
+"""The unit each attribute must be given in."""
 
 FILES: dict[str, tuple[str, ...]] = {
     "countries.csv": ("iso3", "name", "role", "bloc", "notes"),
@@ -130,7 +124,7 @@ FILES: dict[str, tuple[str, ...]] = {
 """Each data file and its columns, in order."""
 
 _ISO3 = re.compile(r"[A-Z]{3}")
-_UNIT_RANGE = (0.0, 1.0, True, True)
+_UNIT_RANGE = Bounds(0.0, 1.0)
 
 
 class DataError(FileLocationError):
@@ -140,52 +134,6 @@ class DataError(FileLocationError):
     :meth:`WorldData.with_overrides`; ``row`` is None when the problem is not on one
     line (a missing file, a missing country-attribute pair).
     """
-
-
-def _nearest(word: str, choices: Iterable[str]) -> str | None:
-    """The closest valid name to a misspelled one, if any is close enough.
-
-    Candidates come from :func:`difflib.get_close_matches`; among them, the one
-    sharing most characters in the same positions wins (so ``EGX`` suggests
-    ``EGY`` rather than ``MEX``), then the higher similarity ratio.
-
-    Args:
-        word: The name as found.
-        choices: Valid names.
-
-    Returns:
-        The best match, or None.
-    """
-    choices = list(choices)
-    candidates: list[str] = []
-    for form in (word, word.upper(), word.lower()):
-        for hit in difflib.get_close_matches(form, choices, n=5, cutoff=0.6):
-            if hit not in candidates:
-                candidates.append(hit)
-    if not candidates:
-        return None
-
-    def score(hit: str) -> tuple[int, float]:
-        same = sum(a == b for a, b in zip(word.upper(), hit.upper(), strict=False))
-        return same, difflib.SequenceMatcher(None, word.upper(), hit.upper()).ratio()
-
-    return max(candidates, key=score)
-
-
-def _in_range(value: float, bounds: tuple[float, float, bool, bool]) -> bool:
-    low, high, low_in, high_in = bounds
-    above = value >= low if low_in else value > low
-    below = value <= high if high_in else value < high
-    return above and below
-
-
-def _describe(bounds: tuple[float, float, bool, bool]) -> str:
-    low, high, low_in, high_in = bounds
-    if math.isinf(high):
-        return f"a number {'>=' if low_in else '>'} {low:g}"
-    left = "[" if low_in else "("
-    right = "]" if high_in else ")"
-    return f"a number in {left}{low:g}, {high:g}{right}"
 
 
 @dataclass
@@ -202,12 +150,12 @@ class _Row:
     def error(self, column: str | None, expected: str, found: str, suggestion: str | None = None):
         return DataError(self.file, self.line, column, expected, found, suggestion)
 
-    def number(self, column: str, bounds: tuple[float, float, bool, bool]) -> float:
+    def number(self, column: str, bounds: Bounds) -> float:
         """The cell as a finite float inside ``bounds``.
 
         Args:
             column: Column name.
-            bounds: Valid range (low, high, low_inclusive, high_inclusive).
+            bounds: Valid range.
 
         Returns:
             The value.
@@ -222,8 +170,8 @@ class _Row:
             raise self.error(column, "a number", repr(text)) from None
         if not math.isfinite(value):
             raise self.error(column, "a finite number", repr(text))
-        if not _in_range(value, bounds):
-            raise self.error(column, _describe(bounds), repr(text))
+        if not bounds.contains(value):
+            raise self.error(column, bounds.expected(), repr(text))
         return value
 
     def year(self, column: str, required: bool) -> int | None:
@@ -274,7 +222,7 @@ class _Row:
                 column,
                 "an ISO3 code listed in countries.csv",
                 repr(code),
-                _nearest(code, known),
+                closest(code, known),
             )
         return code
 
@@ -311,7 +259,7 @@ def _read(data_dir: Path, name: str) -> list[_Row]:
                     column or "(empty)",
                     f"only the columns {', '.join(columns)}",
                     f"an unexpected column {column!r}",
-                    _nearest(column, columns),
+                    closest(column, columns),
                 )
         for column in columns:
             if column not in header:
@@ -447,7 +395,7 @@ class WorldData:
         try:
             return self.iso3.index(iso3)
         except ValueError:
-            hint = _nearest(str(iso3), self.iso3)
+            hint = closest(str(iso3), self.iso3)
             extra = f"; did you mean '{hint}'?" if hint else ""
             raise KeyError(f"unknown country {iso3!r}{extra}") from None
 
@@ -476,7 +424,7 @@ class WorldData:
                     "iso3",
                     "an ISO3 code listed in countries.csv",
                     repr(code),
-                    _nearest(str(code), self.iso3),
+                    closest(str(code), self.iso3),
                 )
             i = self.iso3.index(code)
             for attr, raw in values.items():
@@ -487,15 +435,15 @@ class WorldData:
                         "attribute",
                         f"one of {', '.join(ATTRIBUTES)}",
                         f"{attr!r} (for {code})",
-                        _nearest(str(attr), ATTRIBUTES),
+                        closest(str(attr), ATTRIBUTES),
                     )
                 try:
                     value = float(raw)
                 except (TypeError, ValueError):
                     raise DataError("overrides", None, attr, "a number", f"{raw!r} (for {code})") from None
                 bounds = ATTRIBUTE_RANGES[attr]
-                if not math.isfinite(value) or not _in_range(value, bounds):
-                    raise DataError("overrides", None, attr, _describe(bounds), f"{raw!r} (for {code})")
+                if not bounds.contains(value):
+                    raise DataError("overrides", None, attr, bounds.expected(), f"{raw!r} (for {code})")
                 arrays[attr][i] = value
         changes: dict[str, Any] = {attr: _readonly(arr) for attr, arr in arrays.items()}
         return dataclasses.replace(self, **changes)
@@ -520,10 +468,10 @@ def _load_countries(data_dir: Path) -> tuple[list[str], list[str], list[str], li
             raise row.error("name", "a country name", "an empty cell")
         role = row.get("role")
         if role not in ROLES:
-            raise row.error("role", f"one of {', '.join(ROLES)}", repr(role), _nearest(role, ROLES))
+            raise row.error("role", f"one of {', '.join(ROLES)}", repr(role), closest(role, ROLES))
         bloc = row.get("bloc")
         if bloc not in BLOCS:
-            raise row.error("bloc", f"one of {', '.join(BLOCS)}", repr(bloc), _nearest(bloc, BLOCS))
+            raise row.error("bloc", f"one of {', '.join(BLOCS)}", repr(bloc), closest(bloc, BLOCS))
         iso3.append(code)
         names.append(name)
         roles.append(role)
@@ -549,7 +497,7 @@ def _load_attributes(data_dir: Path, known: Mapping[str, int]) -> tuple[dict[str
                 "attribute",
                 f"one of {', '.join(ATTRIBUTES)}",
                 repr(attr),
-                _nearest(attr, ATTRIBUTES),
+                closest(attr, ATTRIBUTES),
             )
         if (code, attr) in seen:
             raise row.error(
@@ -565,7 +513,7 @@ def _load_attributes(data_dir: Path, known: Mapping[str, int]) -> tuple[dict[str
         flag = row.get("estimated").lower()
         if flag not in ("true", "false"):
             raise row.error(
-                "estimated", "true or false", repr(row.get("estimated")), _nearest(flag, ("true", "false"))
+                "estimated", "true or false", repr(row.get("estimated")), closest(flag, ("true", "false"))
             )
         estimated = flag == "true"
         source = row.get("source")
@@ -620,7 +568,7 @@ def _load_ties(data_dir: Path, known: Mapping[str, int]) -> tuple[np.ndarray, np
             raise row.error("b", "a country other than column 'a'", repr(b))
         kind = row.get("kind")
         if kind not in KINDS:
-            raise row.error("kind", f"one of {', '.join(KINDS)}", repr(kind), _nearest(kind, KINDS))
+            raise row.error("kind", f"one of {', '.join(KINDS)}", repr(kind), closest(kind, KINDS))
         strength = row.number("strength", _UNIT_RANGE)
         row.year("year", required=False)
         i, j = known[a], known[b]
@@ -683,7 +631,7 @@ def _load_world_file(data_dir: Path) -> tuple[int, str, Path | None]:
     for key in content:
         if key not in WORLD_KEYS:
             raise DataError("world.toml", None, key, f"only the keys {', '.join(WORLD_KEYS)}",
-                            f"an unknown key {key!r}", _nearest(key, WORLD_KEYS))
+                            f"an unknown key {key!r}", closest(key, WORLD_KEYS))
     base_year = content.get("base_year", BASE_YEAR)
     if isinstance(base_year, bool) or not isinstance(base_year, int) or not 1990 <= base_year <= 2100:
         raise DataError("world.toml", None, "base_year", "a year from 1990 to 2100", repr(base_year))
@@ -803,3 +751,24 @@ def load_world(data_dir: str | Path | None = None) -> WorldData:
         initial_agreements=initial,
         description=description,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: str, stamp: tuple[float, ...]) -> WorldData:
+    del stamp  # part of the cache key only: reload when a file changes
+    return load_world(path)
+
+
+def load_world_cached(data_dir: str | Path | None = None) -> WorldData:
+    """Load the world data once per directory and file modification times.
+
+    Args:
+        data_dir: Directory of the data files; default the shipped baseline.
+
+    Returns:
+        The loaded (immutable) data.
+    """
+    directory = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    files = sorted([*directory.glob("*.csv"), *directory.glob("*.toml")])
+    stamp = tuple(p.stat().st_mtime for p in files)
+    return _load_cached(str(directory.resolve()), stamp)

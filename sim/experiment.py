@@ -24,16 +24,17 @@ design point and the *outcomes* to keep::
     metric = "share_RUS"           # a model_frame column
     stat = "final"                 # final | mean (over window) | series
 
-:func:`load_experiment` validates the file in two passes: its structure
-(pydantic), then its meaning against the scenario (key paths, ranges, metrics),
-and reports the first problem with the file, key path, what was expected, what
-was found and the nearest valid name.
+:func:`load_experiment` validates the file with pydantic in two passes: first
+on its own (types, and the rules that need nothing but the file: design, outcome
+names, plots), then with the scenario's facts as validation context (key paths,
+ranges, metrics, windows; one trial model of the scenario gives the facts). It
+reports the first problem with the file, key path, what was expected, what was
+found and the nearest valid name.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -41,12 +42,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
-from sim.data import ATTRIBUTE_RANGES, ATTRIBUTE_UNITS, ATTRIBUTES
+from sim import keypath
+from sim.bounds import Bounds
+from sim.data import ATTRIBUTES
 from sim.errors import UserError
-from sim.events import EVENT_FIELDS, nearest
-from sim.parameters import PARAMETERS
+from sim.suggest import did_you_mean
+from sim.validation import file_message
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
 """Directory of the shipped experiments."""
@@ -184,138 +187,28 @@ class ExperimentSpec(_Strict):
                 seen.add(name)
         return self
 
+    @model_validator(mode="after")
+    def _rules(self, info: ValidationInfo) -> ExperimentSpec:
+        """The experiment's rules; those that need the scenario get its facts as validation context.
 
-# --------------------------------------------------------------------------- key paths
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("param", re.compile(r"^params\.(?P<field>\w+)$")),
-    ("country", re.compile(r"^countries\.(?P<iso3>[A-Za-z0-9]+)\.(?P<field>\w+)$")),
-    ("event", re.compile(r"^events\[(?P<index>\d+)\]\.(?P<field>\w+)$")),
-    ("steps", re.compile(r"^steps$")),
-)
-
-
-@dataclass(frozen=True)
-class InputTarget:
-    """What an input key path points at, with its valid range.
-
-    Attributes:
-        kind: ``param``, ``country``, ``event`` or ``steps``.
-        low: Smallest valid value, if bounded.
-        high: Largest valid value, if bounded.
-        integer: Whether values are whole numbers.
-        doc: Meaning and unit, for messages and plot labels.
-        open_low: Whether ``low`` itself is excluded.
-        open_high: Whether ``high`` itself is excluded.
-    """
-
-    kind: str
-    low: float | None
-    high: float | None
-    integer: bool
-    doc: str
-    open_low: bool = False
-    open_high: bool = False
-
-
-@dataclass(frozen=True)
-class ScenarioFacts:
-    """What validation needs to know about the base scenario.
-
-    Attributes:
-        iso3: Country codes of the scenario's data.
-        attributes: Country attributes that can be overridden.
-        events: The scenario's events, as plain dicts.
-        base_year: First simulated year.
-        steps: The horizon (after the experiment's ``steps``, if any).
-        metrics: Columns of the scenario's model frame.
-    """
-
-    iso3: tuple[str, ...]
-    attributes: tuple[str, ...]
-    events: tuple[Mapping[str, Any], ...]
-    base_year: int
-    steps: int
-    metrics: tuple[str, ...]
-
-    def key_paths(self) -> list[str]:
-        """Every valid input key path (for "did you mean" hints).
-
-        Returns:
-            The key paths.
+        Context ``{"facts": ScenarioFacts}``: every rule, in the file's order (fixed values,
+        inputs, design, outcomes, plots); the validated inputs are left in the context under
+        ``"inputs"``. No context: the rules that need nothing but the file (design, outcome
+        names, plots). Context ``{"facts": None}``: types only (to find the scenario first).
         """
-        paths = [f"params.{name}" for name in PARAMETERS if name not in ("steps", "n_countries")]
-        paths += [f"countries.{code}.{attr}" for code in self.iso3 for attr in self.attributes]
-        for index, event in enumerate(self.events):
-            numeric = [k for k, s in EVENT_FIELDS.get(event.get("kind"), {}).items() if s.kind == "number"]
-            paths += [f"events[{index}].{field}" for field in ("year", *numeric)]
-        return [*paths, "steps"]
+        context = info.context or {}
+        if context.get("facts") is not None:
+            context["inputs"] = _validate_meaning(self, context["facts"])
+        elif "facts" not in context:
+            _validate_design(self, _fail)
+            _validate_outcomes(self, None, _fail)
+            _validate_plots(self, _fail)
+        return self
 
 
-def resolve_target(name: str, facts: ScenarioFacts) -> InputTarget:
-    """Check a key path against the scenario and return what it points at.
-
-    Args:
-        name: Key path.
-        facts: The base scenario.
-
-    Returns:
-        The target with its valid range.
-
-    Raises:
-        ValueError: With the message part after the key path (expected, found, nearest name).
-    """
-    kind, match = next(((k, m) for k, p in _PATTERNS if (m := p.match(name))), ("", None))
-    hint = nearest(name, facts.key_paths())
-    if match is None:
-        raise ValueError(
-            "expected a scenario key path such as params.dependence_weight, "
-            f"countries.VNM.dependence_aversion, events[0].year or steps, found {name!r}{hint}"
-        )
-    if kind == "steps":
-        spec = PARAMETERS["steps"]
-        return InputTarget("steps", spec.low, spec.high, True, spec.doc)
-    field = match["field"]
-    if kind == "param":
-        if field not in PARAMETERS or field in ("steps", "n_countries"):
-            valid = [p for p in PARAMETERS if p not in ("steps", "n_countries")]
-            raise ValueError(f"unknown parameter {field!r}{nearest(field, valid)}")
-        spec = PARAMETERS[field]
-        return InputTarget("param", spec.low, spec.high, spec.integer, f"{spec.doc} ({spec.unit})")
-    if kind == "country":
-        code = match["iso3"]
-        if code not in facts.iso3:
-            raise ValueError(f"unknown country code {code!r} in {name!r}{nearest(code, facts.iso3)}")
-        if field not in facts.attributes:
-            raise ValueError(
-                f"unknown country attribute {field!r}{nearest(field, facts.attributes)}; "
-                f"valid attributes are {', '.join(facts.attributes)}"
-            )
-        low, high, low_inclusive, high_inclusive = ATTRIBUTE_RANGES[field]
-        return InputTarget(
-            "country", low, None if math.isinf(high) else high, False,
-            f"{code} {field} ({ATTRIBUTE_UNITS[field]})", not low_inclusive, not high_inclusive,
-        )
-    index = int(match["index"])
-    if index >= len(facts.events):
-        raise ValueError(
-            f"the scenario has {len(facts.events)} event(s) (events[0]..events[{len(facts.events) - 1}]), "
-            f"found events[{index}]"
-        )
-    event = facts.events[index]
-    actors = event.get("actors", [])
-    what = f"{event['kind']} by {', '.join(actors) if isinstance(actors, list) else actors}"
-    if field == "year":
-        last = facts.base_year + facts.steps - 1
-        return InputTarget("event", facts.base_year, last, True, f"year of {what}")
-    specs = EVENT_FIELDS[event["kind"]]
-    numeric = [k for k, s in specs.items() if s.kind == "number"]
-    if field not in numeric:
-        raise ValueError(
-            f"events[{index}] is a {event['kind']} event; it has no numeric field {field!r}"
-            f"{nearest(field, ['year', *numeric])}; numeric fields are {', '.join(['year', *numeric])}"
-        )
-    spec = specs[field]
-    return InputTarget("event", spec.low, spec.high, False, f"{field} of {what}")
+def _fail(path: str, message: str) -> ExperimentError:
+    """The error for a key path of the file (the file's name is added by :func:`parse_spec`)."""
+    return ExperimentError(f"{path}: {message}")
 
 
 # --------------------------------------------------------------------------- loaded experiment
@@ -368,7 +261,7 @@ class Experiment:
     path: Path
     text: str
     scenario_path: Path
-    facts: ScenarioFacts
+    facts: keypath.ScenarioFacts
     inputs: tuple[Input, ...]
 
     @property
@@ -415,42 +308,6 @@ class Experiment:
         return next(i for i in self.inputs if i.name == name)
 
 
-def _location(loc: Iterable[Any]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top level)"
-
-
-def _pydantic_message(error: ValidationError, model: type[BaseModel], raw: Any) -> str:
-    """The first error of a pydantic validation as 'key path: expected ..., found ...'."""
-    first = error.errors()[0]
-    loc = [p for p in first["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tagged")))]
-    where = _location(loc)
-    if first["type"] == "extra_forbidden":
-        parent = raw
-        valid: list[str] = list(model.model_fields)
-        fields = model.model_fields
-        for part in loc[:-1]:
-            parent = parent[part]
-            if isinstance(part, str):
-                annotation = fields[part].annotation
-                inner = getattr(annotation, "__args__", (annotation,))
-                sub = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
-                if sub is not None:
-                    fields = sub.model_fields
-                    valid = list(fields)
-        key = str(loc[-1])
-        return f"{where}: unknown key {key!r}{nearest(key, valid)}; valid keys are {', '.join(valid)}"
-    if first["type"] == "missing":
-        return f"{where}: missing required key"
-    if first["type"] == "value_error":
-        message = str(first["ctx"]["error"]) if "ctx" in first else first["msg"]
-        return message if where == "(top level)" else f"{where}: {message}"
-    found = first.get("input")
-    return f"{where}: expected {first['msg'].lower().removeprefix('input should be ')}, found {found!r}"
-
-
 def find_shipped(name_or_path: str | Path, directory: Path, kind: str, error: type[UserError]) -> Path:
     """Resolve a shipped file's name (``name`` or ``name.toml`` in ``directory``) or a path to a TOML file.
 
@@ -473,7 +330,7 @@ def find_shipped(name_or_path: str | Path, directory: Path, kind: str, error: ty
     if shipped.is_file() and path.parent == Path("."):
         return shipped
     names = sorted(p.stem for p in directory.glob("*.toml"))
-    raise error(f"{name_or_path}: no such {kind} file{nearest(path.stem, names)}; "
+    raise error(f"{name_or_path}: no such {kind} file{did_you_mean(path.stem, names)}; "
                 f"shipped {kind}s are {', '.join(names) or '(none)'}")
 
 
@@ -492,27 +349,33 @@ def find_experiment(name_or_path: str | Path) -> Path:
     return find_shipped(name_or_path, EXPERIMENT_DIR, "experiment", ExperimentError)
 
 
-def parse_spec(text: str, where: str) -> ExperimentSpec:
-    """Parse and structurally validate an experiment file's text.
+def parse_spec(
+    text: str, where: str, facts: keypath.ScenarioFacts | None = None
+) -> tuple[ExperimentSpec, tuple[Input, ...]]:
+    """Parse and validate an experiment file's text: its structure, and its meaning if ``facts`` are given.
 
     Args:
         text: TOML text.
         where: File name for messages.
+        facts: The base scenario, to check the key paths, ranges and metrics against; None to
+            check the file alone; False to check its types only (to read its scenario first).
 
     Returns:
-        The spec.
+        The spec, and the validated inputs (empty without ``facts``).
 
     Raises:
-        ExperimentError: On invalid TOML or structure.
+        ExperimentError: On invalid TOML, structure or meaning.
     """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ExperimentError(f"{where}: not valid TOML: {error}") from None
+    context: dict[str, Any] = {} if facts is None else {"facts": facts or None}
     try:
-        return ExperimentSpec.model_validate(raw)
+        spec = ExperimentSpec.model_validate(raw, context=context)
     except ValidationError as error:
-        raise ExperimentError(f"{where}: {_pydantic_message(error, ExperimentSpec, raw)}") from None
+        raise ExperimentError(f"{where}: {file_message(error, ExperimentSpec)}") from None
+    return spec, context.get("inputs", ())
 
 
 def resolve_scenario_path(value: str, experiment_path: Path) -> Path:
@@ -533,36 +396,38 @@ def resolve_scenario_path(value: str, experiment_path: Path) -> Path:
     return Path(find_scenario(value)).resolve()
 
 
-def validate(spec: ExperimentSpec, facts: ScenarioFacts, where: str) -> tuple[Input, ...]:
-    """Check an experiment's meaning against its scenario.
+def _validate_meaning(spec: ExperimentSpec, facts: keypath.ScenarioFacts) -> tuple[Input, ...]:
+    """Check an experiment's key paths, ranges, metrics and windows against its scenario.
 
     Args:
-        spec: The parsed experiment.
+        spec: The experiment, checked on its own already.
         facts: The base scenario.
-        where: File name for messages.
 
     Returns:
         The validated inputs.
 
     Raises:
-        ExperimentError: Naming the file, key path, expected, found and nearest name.
+        ExperimentError: Naming the key path, expected, found and nearest name.
     """
-
-    def fail(path: str, message: str) -> ExperimentError:
-        return ExperimentError(f"{where}: {path}: {message}")
-
+    fail = _fail
     for key, value in spec.fixed.items():
         if key == "steps":
             raise fail("fixed.steps", "set the horizon with the top-level key 'steps'")
         try:
-            target = resolve_target(key, facts)
-        except ValueError as error:
+            target = keypath.resolve(key, facts)
+        except keypath.KeyPathError as error:
             raise fail(f"fixed.{key}", str(error)) from None
         _check_range(target, [value], lambda message, k=key: fail(f"fixed.{k}", message))
     inputs = tuple(_validate_input(spec, index, facts, fail) for index in range(len(spec.inputs)))
     _validate_design(spec, fail)
-    names = [i.name for i in inputs]
-    last_year = facts.base_year + facts.steps
+    _validate_outcomes(spec, facts, fail)
+    _validate_plots(spec, fail)
+    return inputs
+
+
+def _validate_outcomes(spec: ExperimentSpec, facts: keypath.ScenarioFacts | None, fail: Any) -> None:
+    """Outcome names and windows; with ``facts``, also their metrics and the window's years."""
+    names = [i.name for i in spec.inputs]
     for index, outcome in enumerate(spec.outcomes):
         path = f"outcomes[{index}]"
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", outcome.name) or outcome.name in RESERVED_COLUMNS:
@@ -570,25 +435,29 @@ def validate(spec: ExperimentSpec, facts: ScenarioFacts, where: str) -> tuple[In
                                        f"found {outcome.name!r}")
         if outcome.name in names:
             raise fail(f"{path}.name", f"{outcome.name!r} is also an input's name")
-        if outcome.metric not in facts.metrics:
+        if facts is not None and outcome.metric not in facts.metrics:
             raise fail(f"{path}.metric", f"unknown metric {outcome.metric!r}"
-                                         f"{nearest(outcome.metric, facts.metrics)}; metrics are the "
+                                         f"{did_you_mean(outcome.metric, facts.metrics)}; metrics are the "
                                          f"model_frame columns: {', '.join(facts.metrics)}")
         if outcome.window is not None:
             if outcome.stat != "mean":
                 raise fail(f"{path}.window", f"a window applies to stat = 'mean' only, found stat = "
                                              f"{outcome.stat!r}")
             first, last = outcome.window
-            if not facts.base_year <= first <= last <= last_year:
+            if facts is not None and not facts.base_year <= first <= last <= facts.base_year + facts.steps:
                 raise fail(f"{path}.window", f"expected [first_year, last_year] within "
-                                             f"{facts.base_year}-{last_year}, found {list(outcome.window)}")
+                                             f"{facts.base_year}-{facts.base_year + facts.steps}, "
+                                             f"found {list(outcome.window)}")
+
+
+def _validate_plots(spec: ExperimentSpec, fail: Any) -> None:
     outcomes = {o.name: o for o in spec.outcomes}
+    names = [i.name for i in spec.inputs]
     for index, plot in enumerate(spec.plots):
         _validate_plot(spec, plot, f"plots[{index}]", outcomes, names, fail)
-    return inputs
 
 
-def _validate_input(spec: ExperimentSpec, index: int, facts: ScenarioFacts, fail: Any) -> Input:
+def _validate_input(spec: ExperimentSpec, index: int, facts: keypath.ScenarioFacts, fail: Any) -> Input:
     item = spec.inputs[index]
     path = f"inputs[{index}]"
     if item.name == "seed":
@@ -597,8 +466,8 @@ def _validate_input(spec: ExperimentSpec, index: int, facts: ScenarioFacts, fail
     if item.name in spec.fixed:
         raise fail(f"{path}.name", f"{item.name!r} is also set in [fixed]")
     try:
-        target = resolve_target(item.name, facts)
-    except ValueError as error:
+        target = keypath.resolve(item.name, facts)
+    except keypath.KeyPathError as error:
         raise fail(f"{path}.name", str(error)) from None
     integer = item.integer or target.integer
     if spec.design.type == "grid":
@@ -627,16 +496,10 @@ def _validate_input(spec: ExperimentSpec, index: int, facts: ScenarioFacts, fail
     return Input(item.name, values, low, high, integer, target.doc)
 
 
-def _check_range(target: InputTarget, values: Iterable[float], fail: Any) -> None:
+def _check_range(target: Bounds, values: Iterable[float], fail: Any) -> None:
     for value in values:
-        low, high = target.low, target.high
-        below = low is not None and (value <= low if target.open_low else value < low)
-        above = high is not None and (value >= high if target.open_high else value > high)
-        if below or above:
-            low = "-inf" if target.low is None else f"{target.low:g}"
-            high = "inf" if target.high is None else f"{target.high:g}"
-            interval = f"{'(' if target.open_low else '['}{low}, {high}{')' if target.open_high else ']'}"
-            raise fail(f"expected values in {interval} ({target.doc}), found {value!r}")
+        if not target.contains(value):
+            raise fail(f"expected {target.expected('values')} ({target.doc}), found {value!r}")
 
 
 def _validate_design(spec: ExperimentSpec, fail: Any) -> None:
@@ -666,7 +529,8 @@ def _validate_design(spec: ExperimentSpec, fail: Any) -> None:
 def _validate_plot(spec: ExperimentSpec, plot: PlotSpec, path: str, outcomes: Mapping[str, OutcomeSpec],
                    names: list[str], fail: Any) -> None:
     if plot.outcome not in outcomes:
-        raise fail(f"{path}.outcome", f"unknown outcome {plot.outcome!r}{nearest(plot.outcome, outcomes)}")
+        hint = did_you_mean(plot.outcome, outcomes)
+        raise fail(f"{path}.outcome", f"unknown outcome {plot.outcome!r}{hint}")
     series = outcomes[plot.outcome].stat == "series"
     if (plot.kind == "series") != series:
         expected = "a series outcome" if plot.kind == "series" else "a final or mean outcome"
@@ -683,7 +547,7 @@ def _validate_plot(spec: ExperimentSpec, plot: PlotSpec, path: str, outcomes: Ma
         if key not in needs and not (key == "by" and plot.kind == "line"):
             raise fail(f"{path}.{key}", f"a {plot.kind} plot takes no {key}")
         if value not in names:
-            raise fail(f"{path}.{key}", f"unknown input {value!r}{nearest(value, names)}; inputs are "
+            raise fail(f"{path}.{key}", f"unknown input {value!r}{did_you_mean(value, names)}; inputs are "
                                         f"{', '.join(names)}")
     if plot.kind in ("heatmap", "line") and spec.design.type != "grid":
         raise fail(f"{path}.kind", f"{plot.kind} plots need a grid design, found {spec.design.type!r}")
@@ -691,20 +555,17 @@ def _validate_plot(spec: ExperimentSpec, plot: PlotSpec, path: str, outcomes: Ma
         raise fail(f"{path}.kind", f"indices plots need a sobol or morris design, found {spec.design.type!r}")
 
 
-def scenario_facts(scenario: Any) -> ScenarioFacts:
-    """Collect what validation needs from a loaded scenario (one model construction).
+def scenario_facts(scenario: Any, model: Any) -> keypath.ScenarioFacts:
+    """Collect what validation needs from a loaded scenario and its trial model.
 
     Args:
         scenario: A :class:`sim.scenario.Scenario`.
+        model: Its model, built but not stepped (:func:`sim.scenario.trial_model`).
 
     Returns:
-        The facts, with the model frame's columns taken from a model built from
-        the scenario (construction only, no step).
+        The facts, with the countries and the model frame's columns taken from the model.
     """
-    from sim import QuantumWorld
-
-    model = QuantumWorld(**{**scenario.model_kwargs(), "collect_agents": False}, seed=0)
-    return ScenarioFacts(
+    return keypath.ScenarioFacts(
         iso3=tuple(str(code) for code in model.iso3),
         attributes=tuple(ATTRIBUTES),
         events=tuple(dict(event) for event in scenario.events),
@@ -715,7 +576,7 @@ def scenario_facts(scenario: Any) -> ScenarioFacts:
 
 
 def load_experiment(name_or_path: str | Path) -> Experiment:
-    """Load and fully validate an experiment file.
+    """Load and fully validate an experiment file, building the model once.
 
     Args:
         name_or_path: A shipped experiment name or a path.
@@ -728,7 +589,7 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
             found, nearest name).
         sim.scenario.ScenarioError: On a problem with the scenario it names.
     """
-    from sim.scenario import load_scenario
+    from sim.scenario import load_scenario, trial_model
 
     path = find_experiment(name_or_path)
     where = str(path)
@@ -736,17 +597,19 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ExperimentError(f"{where}: cannot read the file: {error}") from None
-    spec = parse_spec(text, where)
+    spec, _ = parse_spec(text, where, facts=False)
     try:
         scenario_path = resolve_scenario_path(spec.scenario, path)
     except UserError as error:
         raise ExperimentError(f"{where}: scenario: {error}") from None
     try:
-        scenario = load_scenario(scenario_path, overrides={} if spec.steps is None else {"steps": spec.steps})
+        scenario = load_scenario(scenario_path, overrides={} if spec.steps is None else {"steps": spec.steps},
+                                 trial=False)
+        model = trial_model(scenario)
     except UserError as error:
         raise ExperimentError(f"{where}: scenario {spec.scenario!r}: {error}") from None
-    facts = scenario_facts(scenario)
-    inputs = validate(spec, facts, where)
+    facts = scenario_facts(scenario, model)
+    spec, inputs = parse_spec(text, where, facts)
     experiment = Experiment(spec, path.resolve(), text, scenario_path, facts, inputs)
     _check_with_scenario(experiment)
     return experiment
@@ -757,19 +620,22 @@ def _check_with_scenario(experiment: Experiment) -> None:
 
     Each input's smallest and largest values are applied alone on top of the
     fixed overrides; combinations are checked at run time (a run the model
-    rejects is recorded as failed).
+    rejects is recorded as failed). The inputs cannot change what only a model
+    checks (the synthetic world of ``n_countries`` is not an input), so these
+    checks need no trial model beyond the one :func:`load_experiment` built.
     """
     from sim.scenario import load_scenario
 
     base = experiment.base_overrides()
     try:
-        load_scenario(experiment.scenario_path, overrides=base)
+        load_scenario(experiment.scenario_path, overrides=base, trial=False)
     except UserError as error:
         raise ExperimentError(f"{experiment.path}: fixed: {error}") from None
     for index, item in enumerate(experiment.inputs):
         for value in (item.low, item.high):
             try:
-                load_scenario(experiment.scenario_path, overrides={**base, item.name: item.cast(value)})
+                overrides = {**base, item.name: item.cast(value)}
+                load_scenario(experiment.scenario_path, overrides=overrides, trial=False)
             except UserError as error:
                 raise ExperimentError(
                     f"{experiment.path}: inputs[{index}] ({item.name} = {item.cast(value)!r}): {error}"

@@ -14,7 +14,6 @@ See docs/ODD.md for the full description.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,13 +25,14 @@ from sim import dynamics, formation, kernels, yields
 from sim.agents import Country
 from sim.choice import PAIR_DTYPE, gumbel_shocks, home_values
 from sim.collector import ArrayDataCollector
-from sim.data import DEFAULT_DATA_DIR, ROLES, WorldData, load_world
-from sim.events import Event, EventError, parse_events
+from sim.data import BLOCS, ROLES, WorldData, load_world_cached
+from sim.events import KINDS as EVENT_KINDS
+from sim.events import Event, parse_events
 from sim.metrics import bloc_modularity
-from sim.parameters import PARAMETERS, check_parameter
+from sim.parameters import PARAMETERS, check_parameter, defaults
+from sim.suggest import did_you_mean
 from sim.world import WorldArrays, from_data, synthetic
 
-BLOCS: tuple[str, ...] = ("west", "east", "nonaligned")
 NONALIGNED = BLOCS.index("nonaligned")
 FIXED_LEADERS: tuple[str, ...] = ("USA", "CHN")
 """The two leaders of the data, whose combined share ``share_USA_CHN`` reports."""
@@ -43,35 +43,17 @@ AGENT_REPORTERS: tuple[str, ...] = (
     "portfolio_hhi", "domestic_share", "n_peers",
 )
 """Per-country values the DataCollector records at every step (model arrays of these names)."""
+_DEFAULT: dict[str, Any] = defaults()
+"""Parameter defaults, from the registry :data:`sim.parameters.PARAMETERS`."""
 SCIENCE, PROGRAMME, COMMERCIAL = (formation.KINDS.index(k) for k in ("science", "programme", "commercial"))
-
-
-@functools.lru_cache(maxsize=8)
-def _load_cached(path: str, stamp: tuple[float, ...]) -> WorldData:
-    del stamp  # part of the cache key only: reload when a file changes
-    return load_world(path)
-
-
-def load_world_cached(data_dir: str | Path | None = None) -> WorldData:
-    """Load the world data once per directory and file modification times.
-
-    Args:
-        data_dir: Directory of the data files; default the shipped baseline.
-
-    Returns:
-        The loaded (immutable) data.
-    """
-    directory = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
-    files = sorted([*directory.glob("*.csv"), *directory.glob("*.toml")])
-    stamp = tuple(p.stat().st_mtime for p in files)
-    return _load_cached(str(directory.resolve()), stamp)
 
 
 class QuantumWorld(mesa.Model):
     """The quantum partnership world.
 
-    Every parameter is keyword-only with a default (see docs/ODD.md and
-    :data:`sim.parameters.PARAMETERS` for units and ranges), so the same class
+    Every parameter is keyword-only with its default from the parameter registry
+    :data:`sim.parameters.PARAMETERS` (units, ranges and meanings there and in
+    docs/ODD.md), so the same class
     serves scripts, ``mesa.batch_run`` and the explorer. One step is one year.
 
     Attributes:
@@ -84,33 +66,33 @@ class QuantumWorld(mesa.Model):
     def __init__(
         self,
         *,
-        dependence_weight: float = 1.0,
-        alignment_weight: float = 0.5,
-        choice_temperature: float = 0.3,
-        switching_cost: float = 1.0,
-        trust_gain: float = 0.5,
-        science_gain: float = 0.4,
-        programme_share: float = 0.1,
-        talks_rate: float = 1.0,
-        signing_rate: float = 1.0,
-        lapse_rate: float = 0.3,
-        termination_rate: float = 0.05,
-        build_threshold_usd: float = 5e7,
-        partnership_overhead_usd: float = 5e5,
-        max_partners: int = 4,
-        min_tie_weight: float = 0.05,
-        disbursement_rate: float = 0.5,
-        depreciation: float = 0.1,
-        transfer_gain: float = 0.3,
-        absorptive_half: float = 2e-3,
-        capability_years: float = 5.0,
-        provider_adaptation: float = 0.05,
-        control_response: float = 2.0,
-        denial_response: float = 1.0,
-        budget_volatility: float = 0.05,
-        leader_stringency: float | None = None,
-        steps: int = 30,
-        n_countries: int | None = None,
+        dependence_weight: float = _DEFAULT["dependence_weight"],
+        alignment_weight: float = _DEFAULT["alignment_weight"],
+        choice_temperature: float = _DEFAULT["choice_temperature"],
+        switching_cost: float = _DEFAULT["switching_cost"],
+        trust_gain: float = _DEFAULT["trust_gain"],
+        science_gain: float = _DEFAULT["science_gain"],
+        programme_share: float = _DEFAULT["programme_share"],
+        talks_rate: float = _DEFAULT["talks_rate"],
+        signing_rate: float = _DEFAULT["signing_rate"],
+        lapse_rate: float = _DEFAULT["lapse_rate"],
+        termination_rate: float = _DEFAULT["termination_rate"],
+        build_threshold_usd: float = _DEFAULT["build_threshold_usd"],
+        partnership_overhead_usd: float = _DEFAULT["partnership_overhead_usd"],
+        max_partners: int = _DEFAULT["max_partners"],
+        min_tie_weight: float = _DEFAULT["min_tie_weight"],
+        disbursement_rate: float = _DEFAULT["disbursement_rate"],
+        depreciation: float = _DEFAULT["depreciation"],
+        transfer_gain: float = _DEFAULT["transfer_gain"],
+        absorptive_half: float = _DEFAULT["absorptive_half"],
+        capability_years: float = _DEFAULT["capability_years"],
+        provider_adaptation: float = _DEFAULT["provider_adaptation"],
+        control_response: float = _DEFAULT["control_response"],
+        denial_response: float = _DEFAULT["denial_response"],
+        budget_volatility: float = _DEFAULT["budget_volatility"],
+        leader_stringency: float | None = _DEFAULT["leader_stringency"],
+        steps: int = _DEFAULT["steps"],
+        n_countries: int | None = _DEFAULT["n_countries"],
         events: Iterable[Mapping[str, Any] | Event] | None = None,
         data: WorldData | str | Path | None = None,
         overrides: Mapping[str, Mapping[str, float]] | None = None,
@@ -175,9 +157,9 @@ class QuantumWorld(mesa.Model):
         self._init_state(world)
         self._kernel_constants()
         self.events = parse_events(
-            events, list(self.iso3), self.base_year, self.base_year + self.horizon
+            events, list(self.iso3), self.base_year, self.base_year + self.horizon,
+            self._initial_actor_iso3,
         )
-        self._check_event_actors(self.events)
         self.event_log: list[dict[str, Any]] = []
         if leader_stringency is not None:
             for row in np.flatnonzero(self.role[self.actors] == "leader"):
@@ -281,18 +263,6 @@ class QuantumWorld(mesa.Model):
         self.foreign = np.zeros((len(self._choosers), len(self._providers)), dtype=PAIR_DTYPE)
         self.domestic = np.ones(len(self._choosers), dtype=PAIR_DTYPE)
         self._theta = np.full(len(self._choosers), -np.inf, dtype=PAIR_DTYPE)
-
-    def _check_event_actors(self, events: Iterable[Event]) -> None:
-        """Controls and sanctions can only be imposed by leaders and providers of the data."""
-        actor_codes = set(self._initial_actor_iso3)
-        for event in events:
-            if event.kind in ("export_controls", "sanctions"):
-                for code in event.actors:
-                    if code not in actor_codes:
-                        raise EventError(
-                            f"{event.kind} event in {event.year}: actor {code!r} is not a leader "
-                            f"or provider in the data; only they can impose {event.kind}"
-                        )
 
     def _index_roles(self) -> None:
         """Recompute who buys and who sells, and the static pair arrays."""
@@ -417,10 +387,10 @@ class QuantumWorld(mesa.Model):
             The applied event.
 
         Raises:
-            EventError: If the event is not valid.
+            sim.events.EventError: If the event is not valid.
         """
-        event = parse_events([{"year": self.year, **raw}], list(self.iso3), self.year, self.year)[0]
-        self._check_event_actors([event])
+        event = parse_events([{"year": self.year, **raw}], list(self.iso3), self.year, self.year,
+                             self._initial_actor_iso3)[0]
         self._apply(event)
         return event
 
@@ -429,27 +399,7 @@ class QuantumWorld(mesa.Model):
         idx = np.array([self.index_of(code) for code in event.actors])
         f = event.fields
         targets = np.array([self.index_of(c) for c in f["targets"]]) if "targets" in f else None
-        if event.kind == "export_controls":
-            for row in self._actor_row[idx]:
-                where = targets if targets is not None else np.flatnonzero(self.control_scope[row])
-                self.controls[row, where] = f["stringency"]
-                self.controls[row, self.actors[row]] = 0.0
-        elif event.kind == "sanctions":
-            for row in self._actor_row[idx]:
-                self.sanctions[row, targets] = f["severity"]
-                self.sanctions[row, self.actors[row]] = 0.0
-        if event.kind in ("export_controls", "sanctions"):
-            self._refresh_pairs()
-        if event.kind == "breakthrough":
-            self.capability[idx] *= 1.0 + f["capability_gain"]
-        elif event.kind == "budget_change":
-            self._budget_base[idx] *= f["factor"]
-            self.budget = self._budget_base * self._uplift
-        elif event.kind == "new_programme":
-            self._budget_base[idx] = f["budget"] / self._uplift[idx]
-            self.budget = self._budget_base * self._uplift
-            if "disbursed_share" in f:
-                self.disbursed_share[idx] = f["disbursed_share"]
+        EVENT_KINDS[event.kind].apply(self, idx, targets, f)
         self.event_log.append(
             {"year": self.year, "kind": event.kind, "actors": list(event.actors), **dict(f)}
         )
@@ -755,9 +705,7 @@ class QuantumWorld(mesa.Model):
         if not hasattr(self, "_index"):
             self._index = {str(code): i for i, code in enumerate(self.iso3)}
         if iso3 not in self._index:
-            from sim.events import nearest
-
-            raise KeyError(f"unknown country code {iso3!r}{nearest(iso3, self._index)}")
+            raise KeyError(f"unknown country code {iso3!r}{did_you_mean(iso3, self._index)}")
         return self._index[iso3]
 
     def country(self, iso3: str) -> Country:

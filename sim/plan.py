@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import keypath
 from sim.design import Design
 from sim.experiment import Experiment
 from sim.scenario import Scenario, load_scenario
@@ -85,23 +86,17 @@ def apply_inputs(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     Returns:
         A new scenario; ``scenario`` is unchanged.
     """
-    params = dict(scenario.params)
-    countries = {code: dict(attrs) for code, attrs in scenario.countries.items()}
-    events = [dict(event) for event in scenario.events]
-    steps = scenario.steps
+    content: dict[str, Any] = {
+        "params": dict(scenario.params),
+        "countries": {code: dict(attrs) for code, attrs in scenario.countries.items()},
+        "events": [dict(event) for event in scenario.events],
+        "steps": scenario.steps,
+    }
     for key, value in values.items():
-        if key == "steps":
-            steps = int(value)
-        elif key.startswith("params."):
-            params[key.removeprefix("params.")] = value
-        elif key.startswith("countries."):
-            _, code, attribute = key.split(".")
-            countries.setdefault(code, {})[attribute] = float(value)
-        else:
-            index, name = key.removeprefix("events[").split("].")
-            events[int(index)][name] = value
-    return scenario.model_copy(update={"params": params, "countries": countries, "events": events,
-                                       "steps": steps})
+        path = keypath.parse(key)
+        typed = int(value) if str(path) == "steps" else float(value) if path.kind == "country" else value
+        keypath.apply(content, path, typed)
+    return scenario.model_copy(update=content)
 
 
 def base_scenario(experiment: Experiment) -> Scenario:

@@ -22,7 +22,8 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.parameters import PARAMETERS
-from sim.scenario import Scenario, display_path
+from sim.paths import display_path
+from sim.scenario import Scenario
 
 POSTERIOR_FILE = "posterior.parquet"
 DRAW_STREAM = 2**32 + 1

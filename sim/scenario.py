@@ -44,38 +44,29 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
+import tomli_w
 
-from sim.data import ATTRIBUTES, DEFAULT_DATA_DIR, WorldData
+from sim import keypath
+from sim.data import ATTRIBUTES, DEFAULT_DATA_DIR, WorldData, load_world_cached
 from sim.errors import UserError
-from sim.events import nearest, parse_event
-from sim.model import QuantumWorld, load_world_cached
+from sim.events import parse_event
+from sim.model import QuantumWorld
 from sim.parameters import PARAMETERS, ParameterError, check_parameter, defaults
+from sim.paths import display_path
+from sim.schema import MAX_REPLICATIONS, MAX_SEED, SCENARIO_PARAMS, ScenarioFile, ScenarioParams
 from sim.seeds import derive_seeds
+from sim.suggest import did_you_mean
+from sim.validation import first_problem
 
 SCENARIO_DIR: Path = Path(__file__).resolve().parent.parent / "scenarios"
 """Directory of the shipped scenario files."""
 
-TOP_LEVEL_KEYS: tuple[str, ...] = (
-    "name", "description", "extends", "data", "steps", "end_year", "seed", "replications",
-    "params", "countries", "events",
-)
+TOP_LEVEL_KEYS: tuple[str, ...] = tuple(ScenarioFile.model_fields)
 """Keys a scenario file may have at its top level."""
 
 REQUIRED_KEYS: tuple[str, ...] = ("steps", "seed", "replications")
 """Keys a resolved scenario needs (``end_year`` gives ``steps``); all missing ones are reported at once."""
 
-SCENARIO_PARAMS: tuple[str, ...] = tuple(name for name in PARAMETERS if name != "steps")
-"""Parameters a scenario's ``[params]`` table may set (``steps`` is a top-level key)."""
-
-MAX_REPLICATIONS = 100_000
-MAX_SEED = 2**63 - 1
-
-_SET_KEY = re.compile(
-    r"^(?:(?P<top>[A-Za-z_]+)"
-    r"|params\.(?P<param>[^.\s]+)"
-    r"|countries\.(?P<iso3>[^.\s]+)\.(?P<attribute>[^.\s]+)"
-    r"|events\[(?P<index>\d+)\]\.(?P<field>[^.\s]+))$"
-)
 _SETTABLE_TOP = ("name", "description", "data", "steps", "end_year", "seed", "replications")
 
 
@@ -111,6 +102,26 @@ class Scenario(pydantic.BaseModel):
     countries: dict[str, dict[str, float]] = pydantic.Field(default_factory=dict)
     events: list[dict[str, Any]] = pydantic.Field(default_factory=list)
     source: Path | None = None
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _against_the_data(cls, values: Any, info: pydantic.ValidationInfo) -> Any:
+        """The rules that need the scenario's facts, given as validation context.
+
+        The context (from :func:`load_scenario`) holds ``world``, the scenario's data, and
+        ``raw``, where each key was set (for messages). Parameters are checked against the
+        registry, country overrides against the data's countries and attribute ranges, events
+        against the data's countries, the horizon and who may impose them. Without a context
+        (a scenario built in code) only the types are checked.
+        """
+        if not info.context or not isinstance(values, dict):
+            return values
+        raw, world = info.context["raw"], info.context["world"]
+        base_year = int(world.base_year)
+        _check_params(raw, values["params"])
+        _check_countries(raw, values["countries"], world)
+        _check_events(raw, values["events"], world, base_year, base_year + values["steps"] - 1)
+        return values
 
     @property
     def base_year(self) -> int:
@@ -199,18 +210,15 @@ class Scenario(pydantic.BaseModel):
             The TOML document.
         """
         content = self.to_toml_dict()
-        scalars = ("name", "description", "data", "steps", "seed", "replications")
-        lines = [f"{key} = {_toml_value(content[key])}" for key in scalars if key in content]
+        scalars = {key: content.pop(key) for key in ("name", "description", "data", "steps", "seed",
+                                                      "replications") if key in content}
+        params = content.pop("params")
         if annotated:
-            lines += ["", "[params]", *_annotated_params(content["params"])]
+            params_text = "\n".join(["[params]", *_annotated_params(params)]) + "\n"
         else:
-            params = sorted(content["params"].items())
-            lines += ["", "[params]"] + [f"{k} = {_toml_value(v)}" for k, v in params]
-        for code, values in content["countries"].items():
-            lines += ["", f"[countries.{code}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
-        for event in content["events"]:
-            lines += ["", "[[events]]"] + [f"{k} = {_toml_value(v)}" for k, v in event.items()]
-        return "\n".join(lines) + "\n"
+            params_text = tomli_w.dumps({"params": dict(sorted(params.items()))})
+        tables = {key: value for key, value in content.items() if value}  # no empty [countries]
+        return "\n".join([tomli_w.dumps(scalars), params_text, tomli_w.dumps(tables)]).rstrip("\n") + "\n"
 
 
 def _annotated_params(params: Mapping[str, Any]) -> list[str]:
@@ -234,14 +242,8 @@ def _annotated_params(params: Mapping[str, Any]) -> list[str]:
 
 
 def _toml_value(value: Any) -> str:
-    """One value in TOML syntax (strings, numbers, booleans and lists of them)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)
+    """One scalar value in TOML syntax."""
+    return tomli_w.dumps({"value": value}).removeprefix("value = ").rstrip("\n")
 
 
 def data_digest(data: Path | None) -> str:
@@ -258,21 +260,6 @@ def data_digest(data: Path | None) -> str:
     for path in sorted(directory.glob("*.csv")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-def display_path(path: Path) -> str:
-    """A path as messages show it: relative to the working directory when inside it.
-
-    Args:
-        path: The path.
-
-    Returns:
-        The path as text.
-    """
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def shipped_scenarios() -> list[Path]:
@@ -308,7 +295,7 @@ def find_scenario(name_or_path: str | Path) -> Path:
     names = [p.stem for p in shipped_scenarios()]
     raise ScenarioError(
         f"scenario {text!r}: expected a shipped scenario name ({', '.join(names)}) or a path to a "
-        f"TOML file, found no such file{nearest(stem, names)}"
+        f"TOML file, found no such file{did_you_mean(stem, names)}"
     )
 
 
@@ -316,6 +303,8 @@ def load_scenario(
     name_or_path: str | Path,
     sets: Sequence[str] = (),
     overrides: Mapping[str, Any] | None = None,
+    *,
+    trial: bool = True,
 ) -> Scenario:
     """Read, resolve and validate a scenario.
 
@@ -325,6 +314,9 @@ def load_scenario(
             Keys: ``name``, ``description``, ``data``, ``steps``, ``end_year``, ``seed``,
             ``replications``, ``params.<p>``, ``countries.<ISO3>.<attribute>``, ``events[i].<field>``.
         overrides: The same keys with already-typed values, applied after ``sets``.
+        trial: Also build the model once (no step), so that what only the model can check
+            (a synthetic world of ``n_countries``) is checked now; a caller that has checked
+            the same scenario with a trial model already may skip it.
 
     Returns:
         The resolved scenario.
@@ -332,6 +324,33 @@ def load_scenario(
     Raises:
         ScenarioError: On any invalid file, key or value.
     """
+    scenario = _load(name_or_path, sets, overrides)
+    if trial:
+        trial_model(scenario)
+    return scenario
+
+
+def trial_model(scenario: Scenario) -> QuantumWorld:
+    """Build a scenario's model once (no step): every check the model itself makes runs now.
+
+    Args:
+        scenario: A loaded scenario.
+
+    Returns:
+        The model, at its base year (agent records off).
+
+    Raises:
+        ScenarioError: If the model rejects the scenario.
+    """
+    try:
+        return QuantumWorld(**scenario.model_kwargs(), collect_agents=False, seed=scenario.seed)
+    except (UserError, ValueError) as error:
+        where = display_path(scenario.source) if scenario.source is not None else scenario.name
+        raise ScenarioError(f"{where}: {error}") from None
+
+
+def _load(name_or_path: str | Path, sets: Sequence[str], overrides: Mapping[str, Any] | None) -> Scenario:
+    """Read, resolve and validate a scenario, without a trial model (see :func:`load_scenario`)."""
     path = find_scenario(name_or_path)
     raw = _read_resolved(path, ())
     given = [_parse_set(text)[0] for text in sets] + [str(key) for key in (overrides or {})]
@@ -389,7 +408,7 @@ def _read_resolved(path: Path, chain: tuple[Path, ...]) -> _Raw:
     for key in table:
         if key not in TOP_LEVEL_KEYS:
             raise ScenarioError(
-                f"{where}: unknown key {key!r}{nearest(key, TOP_LEVEL_KEYS)}; valid keys are "
+                f"{where}: unknown key {key!r}{did_you_mean(key, TOP_LEVEL_KEYS)}; valid keys are "
                 f"{', '.join(TOP_LEVEL_KEYS)}"
             )
     if "steps" in table and "end_year" in table:
@@ -425,7 +444,7 @@ def _parent_file(path: Path, parent: str) -> Path:
     raise ScenarioError(
         f"{display_path(path)}: 'extends' expected a scenario file (relative to "
         f"{display_path(path.parent)}) or a shipped scenario name ({', '.join(names)}), found {parent!r}, "
-        f"which does not exist{nearest(parent, choices)}"
+        f"which does not exist{did_you_mean(parent, choices)}"
     )
 
 
@@ -476,54 +495,27 @@ def _parse_set(text: str) -> tuple[str, Any]:
 
 def _apply(raw: _Raw, key: str, value: Any, where: str) -> None:
     """Set one key path (``params.x``, ``countries.ISO.attr``, ``events[i].field`` or a top key)."""
-    match = _SET_KEY.match(key)
-    if match is None:
+    try:
+        path = keypath.parse(key)
+    except keypath.KeyPathError:
         raise ScenarioError(
             f"{where}: key {key!r}: expected name, description, data, steps, end_year, seed, "
             "replications, params.<parameter>, countries.<ISO3>.<attribute> or events[<i>].<field>"
+        ) from None
+    if path.kind == "top" and path.name not in _SETTABLE_TOP:
+        hint = (f" (did you mean 'params.{path.name}'?)" if path.name in PARAMETERS
+                else did_you_mean(path.name, TOP_LEVEL_KEYS))
+        raise ScenarioError(
+            f"{where}: unknown key {path.name!r}{hint}; valid keys are {', '.join(TOP_LEVEL_KEYS)}"
         )
-    if match["top"] is not None:
-        top = match["top"]
-        if top not in _SETTABLE_TOP:
-            hint = f" (did you mean 'params.{top}'?)" if top in PARAMETERS else nearest(top, TOP_LEVEL_KEYS)
-            raise ScenarioError(
-                f"{where}: unknown key {top!r}{hint}; valid keys are {', '.join(TOP_LEVEL_KEYS)}"
-            )
-        if top in ("steps", "end_year"):  # one horizon: the later one given wins
-            for other in ("steps", "end_year"):
-                raw.values.pop(other, None)
-        raw.values[top] = value
-    elif match["param"] is not None:
-        raw.values["params"][match["param"]] = value
-    elif match["iso3"] is not None:
-        raw.values["countries"].setdefault(match["iso3"], {})[match["attribute"]] = value
-    else:
-        index = int(match["index"])
-        events = raw.values["events"]
-        if index >= len(events):
-            raise ScenarioError(
-                f"{where}: events[{index}]: expected an index below {len(events)} "
-                f"(the scenario has {len(events)} events), found {index}"
-            )
-        if not isinstance(events[index], dict):
-            raise ScenarioError(f"{where}: events[{index}]: expected a table, found {events[index]!r}")
-        events[index] = {**events[index], match["field"]: value}
+    try:
+        keypath.apply(raw.values, path, value)
+    except keypath.KeyPathError as error:
+        raise ScenarioError(f"{where}: {error}") from None
     raw.origin[key] = where
 
 
 # --------------------------------------------------------------------------- validation
-_EXPECTED = {
-    "int_type": "an integer",
-    "string_type": "a string",
-    "float_type": "a number",
-    "dict_type": "a table",
-    "list_type": "an array",
-    "greater_than_equal": "a value >= {ge}",
-    "less_than_equal": "a value <= {le}",
-    "string_too_short": "a non-empty string",
-}
-
-
 def _validate(raw: _Raw, path: Path) -> Scenario:
     """Turn merged raw values into a validated :class:`Scenario`."""
     values = dict(raw.values)
@@ -563,16 +555,10 @@ def _validate(raw: _Raw, path: Path) -> Scenario:
     except ParameterError as error:
         raise ScenarioError(f"{raw.where('steps')}: steps: {error}") from None
 
-    _check_params(raw, values["params"])
-    _check_countries(raw, values["countries"], world)
-    _check_events(raw, values["events"], world, base_year, base_year + values["steps"] - 1)
-
     try:
-        scenario = Scenario(**values, source=path)
+        return Scenario.model_validate({**values, "source": path}, context={"raw": raw, "world": world})
     except pydantic.ValidationError as error:
         raise _from_pydantic(raw, error) from None
-    _check_model(raw, scenario)
-    return scenario
 
 
 def _check_params(raw: _Raw, params: dict[str, Any]) -> None:
@@ -583,12 +569,12 @@ def _check_params(raw: _Raw, params: dict[str, Any]) -> None:
         if name not in PARAMETERS:
             raise ScenarioError(
                 f"{where}: params.{name}: expected a model parameter, found unknown name {name!r}"
-                f"{nearest(name, SCENARIO_PARAMS)}"
+                f"{did_you_mean(name, SCENARIO_PARAMS)}"
             )
         try:
-            params[name] = check_parameter(name, value)
-        except ParameterError as error:
-            raise ScenarioError(f"{where}: params.{name}: {error}") from None
+            params[name] = getattr(ScenarioParams.model_validate({name: value}), name)
+        except pydantic.ValidationError as error:
+            raise ScenarioError(f"{where}: params.{first_problem(error, ScenarioParams)}") from None
     for name in [name for name, value in params.items() if value is None]:
         del params[name]  # None: the model's default
 
@@ -599,7 +585,7 @@ def _check_countries(raw: _Raw, countries: dict[str, Any], world: WorldData) -> 
         if code not in codes:
             raise ScenarioError(
                 f"{raw.where(f'countries.{code}')}: countries.{code}: expected an ISO3 code of the data, "
-                f"found unknown code {code!r}{nearest(code, codes)}"
+                f"found unknown code {code!r}{did_you_mean(code, codes)}"
             )
         for attribute, value in attributes.items():
             key_path = f"countries.{code}.{attribute}"
@@ -607,7 +593,7 @@ def _check_countries(raw: _Raw, countries: dict[str, Any], world: WorldData) -> 
             if attribute not in ATTRIBUTES:
                 raise ScenarioError(
                     f"{where}: {key_path}: expected a country attribute ({', '.join(ATTRIBUTES)}), "
-                    f"found unknown attribute {attribute!r}{nearest(attribute, ATTRIBUTES)}"
+                    f"found unknown attribute {attribute!r}{did_you_mean(attribute, ATTRIBUTES)}"
                 )
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ScenarioError(f"{where}: {key_path}: expected a number, found {value!r}")
@@ -616,10 +602,6 @@ def _check_countries(raw: _Raw, countries: dict[str, Any], world: WorldData) -> 
                 world.with_overrides({code: {attribute: float(value)}})
             except UserError as error:
                 raise ScenarioError(f"{where}: {key_path}: {error}") from None
-
-
-IMPOSED_KINDS: tuple[str, ...] = ("export_controls", "sanctions")
-"""Event kinds only the data's leaders and providers can impose."""
 
 
 def _check_events(raw: _Raw, events: list[Any], world: WorldData, first_year: int, last_year: int) -> None:
@@ -632,31 +614,13 @@ def _check_events(raw: _Raw, events: list[Any], world: WorldData, first_year: in
                 if raw.origin.get(f"events[{number}].{key}"):
                     where = raw.origin[f"events[{number}].{key}"]
         try:
-            parsed = parse_event(event, iso3, first_year, last_year, label=f"events[{number}]")
+            parse_event(event, iso3, first_year, last_year, f"events[{number}]", imposers)
         except UserError as error:
             raise ScenarioError(f"{where}: {error}") from None
-        if parsed.kind in IMPOSED_KINDS:
-            for code in parsed.actors:
-                if code not in imposers:
-                    raise ScenarioError(
-                        f"{where}: events[{number}].actors: expected leaders or providers of the data (only "
-                        f"they can impose {parsed.kind}), found {code!r}, a second-wave country"
-                    )
-
-
-def _check_model(raw: _Raw, scenario: Scenario) -> None:
-    """Build the model once (no steps) so that every check the model itself makes runs now."""
-    try:
-        QuantumWorld(**scenario.model_kwargs(), collect_agents=False, seed=scenario.seed)
-    except (UserError, ValueError) as error:
-        raise ScenarioError(f"{raw.where('')}: {error}") from None
 
 
 def _from_pydantic(raw: _Raw, error: pydantic.ValidationError) -> ScenarioError:
-    first = error.errors()[0]
-    key_path = ""
-    for part in first["loc"]:
-        key_path += f"[{part}]" if isinstance(part, int) else (f".{part}" if key_path else str(part))
-    template = _EXPECTED.get(first["type"])
-    expected = template.format(**first.get("ctx", {})) if template else first["msg"].lower()
-    return ScenarioError(f"{raw.where(key_path)}: {key_path}: expected {expected}, found {first['input']!r}")
+    problem = first_problem(error, Scenario)
+    if problem.own:  # a rule of Scenario._against_the_data: its message names the file and key path
+        return ScenarioError(problem.text)
+    return ScenarioError(f"{raw.where(problem.key_path)}: {problem}")

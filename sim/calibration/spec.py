@@ -45,10 +45,11 @@ from sim.agreements import CALIBRATION_END, VALIDATION_YEARS, calibration_rows, 
 from sim.calibration.targets import PARTNER_KINDS, STATISTICS, Target, TargetContext
 from sim.data import agreements_path, load_world
 from sim.errors import UserError
-from sim.events import nearest
-from sim.experiment import _pydantic_message, find_shipped, resolve_scenario_path
+from sim.experiment import find_shipped, resolve_scenario_path
 from sim.parameters import PARAMETERS
 from sim.scenario import Scenario, load_scenario
+from sim.suggest import did_you_mean
+from sim.validation import file_message
 
 CALIBRATION_DIR = Path(__file__).resolve().parent.parent.parent / "calibrations"
 """Directory of the shipped calibration files."""
@@ -237,9 +238,8 @@ def _prior(item: PriorSpec, fail: Any) -> Prior:
         why = (" (a whole-number or structural parameter cannot be estimated)" if item.name in PARAMETERS
                else "")
         raise fail("name", f"expected a continuous model parameter, found {item.name!r}{why}"
-                           f"{nearest(item.name, ESTIMABLE)}")
+                           f"{did_you_mean(item.name, ESTIMABLE)}")
     spec = PARAMETERS[item.name]
-    valid = f"[{spec.low:g}, {spec.high:g}] ({spec.unit})"
     if item.prior == "normal":
         if item.mean is None or item.sd is None:
             raise fail("prior", f"a normal prior expects mean and sd, found mean={item.mean!r}, "
@@ -252,8 +252,9 @@ def _prior(item: PriorSpec, fail: Any) -> Prior:
                                 f"low={item.low!r}, high={item.high!r}, mean={item.mean!r}, sd={item.sd!r}")
         low, high = float(item.low), float(item.high)
     for key, value in (("low", low), ("high", high)):
-        if not spec.low <= value <= spec.high:
-            raise fail(key, f"expected a bound inside the parameter's valid range {valid}, found {value:g}")
+        if not spec.contains(value):
+            raise fail(key, f"expected a bound inside the parameter's valid range {spec.interval()} "
+                            f"({spec.unit}), found {value:g}")
     if not low < high:
         raise fail("low", f"expected low < high, found low={low:g}, high={high:g}")
     if item.prior == "loguniform" and low <= 0:
@@ -269,7 +270,8 @@ def _target(item: TargetSpec, scenario: Scenario, iso3: tuple[str, ...], blocs: 
             recorded: Any, fail: Any) -> Target:
     """Check one target against the statistics, the scenario and the calibration window."""
     if item.statistic not in STATISTICS:
-        raise fail("statistic", f"unknown statistic {item.statistic!r}{nearest(item.statistic, STATISTICS)}; "
+        hint = did_you_mean(item.statistic, STATISTICS)
+        raise fail("statistic", f"unknown statistic {item.statistic!r}{hint}; "
                                 f"statistics are {', '.join(STATISTICS)}")
     statistic = STATISTICS[item.statistic]
     first, last = scenario.base_year, scenario.end_year
@@ -296,15 +298,15 @@ def _target(item: TargetSpec, scenario: Scenario, iso3: tuple[str, ...], blocs: 
                                else ""))
         if key == "kind" and value not in PARTNER_KINDS:
             raise fail(key, f"expected one of {', '.join(PARTNER_KINDS)}, found {value!r}"
-                            f"{nearest(value, PARTNER_KINDS)}")
+                            f"{did_you_mean(value, PARTNER_KINDS)}")
         if key == "country" and value not in iso3:
             raise fail(key, f"expected an ISO3 code of the scenario's data, found {value!r}"
-                            f"{nearest(value, iso3)}")
+                            f"{did_you_mean(value, iso3)}")
         if key == "camps":
             for camp in value:
                 if camp not in blocs:
                     raise fail(key, f"expected camps among {', '.join(blocs)}, found {camp!r}"
-                                    f"{nearest(camp, blocs)}")
+                                    f"{did_you_mean(camp, blocs)}")
             value = list(value)
         arguments[key] = value
     context = TargetContext()
@@ -338,7 +340,7 @@ def parse_spec(text: str, where: str) -> CalibrationSpec:
     try:
         return CalibrationSpec.model_validate(raw)
     except ValidationError as error:
-        raise CalibrationError(f"{where}: {_pydantic_message(error, CalibrationSpec, raw)}") from None
+        raise CalibrationError(f"{where}: {file_message(error, CalibrationSpec)}") from None
 
 
 def load_calibration(name_or_path: str | Path) -> Calibration:

@@ -12,9 +12,9 @@ from functools import partial
 from pathlib import Path
 
 from sim.errors import UserError
-from sim.events import nearest
 from sim.explorer.session import DEFAULT_SCENARIO, SCENARIO_ENV, opened_file, scenario_names
 from sim.lifetime import end_with_parent
+from sim.suggest import did_you_mean
 
 DEFAULT_PORT = 8765
 
@@ -67,7 +67,7 @@ def scenario_name(given: str) -> str:
         return given
     if not given.endswith(".toml") and not Path(given).is_file():
         raise UiError(
-            f"scenario {given!r} is not a shipped scenario{nearest(given, names)}; "
+            f"scenario {given!r} is not a shipped scenario{did_you_mean(given, names)}; "
             f"the explorer offers {', '.join(names)}, or give the path of a scenario TOML file"
         )
     return opened_file(given)

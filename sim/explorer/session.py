@@ -26,15 +26,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.data import load_world_cached
 from sim.errors import UserError
-from sim.events import Event, nearest
+from sim.events import KINDS as EVENT_KINDS
+from sim.events import Event
 from sim.explorer.ensemble import Ensemble
-from sim.model import QuantumWorld, load_world_cached
+from sim.model import QuantumWorld
 from sim.network import partnership_graph
-from sim.parameters import PARAMETERS, check_parameter
+from sim.parameters import PARAMETERS, SliderRange, check_parameter
 from sim.results import model_frame
 from sim.scenario import Scenario, find_scenario, load_scenario, shipped_scenarios
 from sim.seeds import derive_seed
+from sim.suggest import did_you_mean
 
 DEFAULT_SCENARIO = "baseline"
 """Scenario the page opens with when none is given."""
@@ -47,30 +50,13 @@ DEFAULT_FOCUS = "VNM"
 """Second-wave country whose attributes the page offers to change first (if in the data)."""
 
 
-@dataclass(frozen=True)
-class SliderRange:
-    """Range a page slider covers (a part of the parameter's valid range).
-
-    Attributes:
-        low: Smallest value on the slider.
-        high: Largest value on the slider (raised to a scenario's value above it).
-        step: Slider increment.
-    """
-
-    low: float
-    high: float
-    step: float
-
-
 PAGE_PARAMETERS: dict[str, SliderRange] = {
-    "dependence_weight": SliderRange(0.0, 10.0, 0.1),
-    "alignment_weight": SliderRange(0.0, 10.0, 0.1),
-    "science_gain": SliderRange(0.0, 0.5, 0.01),
-    "choice_temperature": SliderRange(0.0, 2.0, 0.05),
-    "switching_cost": SliderRange(0.0, 10.0, 0.1),
-    "leader_stringency": SliderRange(0.0, 1.0, 0.05),
+    name: slider
+    for name in ("dependence_weight", "alignment_weight", "science_gain", "choice_temperature",
+                 "switching_cost", "leader_stringency")
+    if (slider := PARAMETERS[name].slider) is not None
 }
-"""Model parameters the page has sliders for, with each slider's range."""
+"""Model parameters the page has sliders for (in page order), with each slider's range from the registry."""
 
 PARAMETER_LABELS: dict[str, str] = {"leader_stringency": "Leaders' export controls"}
 """Labels that differ from the capitalised parameter name."""
@@ -328,7 +314,8 @@ def opened_file(given: str) -> str:
     names = scenario_names()
     if not given.endswith(".toml") and not Path(given).is_file():
         raise ExplorerError(
-            f"unknown scenario {given!r}{nearest(given, names)}; shipped scenarios are {', '.join(names)}, "
+            f"unknown scenario {given!r}{did_you_mean(given, names)}; shipped scenarios are "
+            f"{', '.join(names)}, "
             "or give the path of a scenario TOML file"
         )
     path = find_scenario(given).resolve()
@@ -389,7 +376,7 @@ class Explorer:
         choices = self.scenario_choices()
         if name not in choices:
             raise ExplorerError(
-                f"unknown scenario {name!r}{nearest(name, choices)}; "
+                f"unknown scenario {name!r}{did_you_mean(name, choices)}; "
                 f"shipped scenarios are {', '.join(self._names)}"
             )
         with self._lock:
@@ -412,7 +399,7 @@ class Explorer:
             sim.parameters.ParameterError: Value out of range.
         """
         if name not in PAGE_PARAMETERS:
-            raise ExplorerError(f"{name!r} is not a page parameter{nearest(name, PAGE_PARAMETERS)}")
+            raise ExplorerError(f"{name!r} is not a page parameter{did_you_mean(name, PAGE_PARAMETERS)}")
         value = check_parameter(name, value)
         with self._lock:
             self._configure(replace(self.settings, params={**self.settings.params, name: value}))
@@ -430,7 +417,7 @@ class Explorer:
             choices = self._second_wave()
             if iso3 not in choices:
                 raise ExplorerError(
-                    f"{iso3!r} is not a second-wave country of the data{nearest(iso3, choices)}"
+                    f"{iso3!r} is not a second-wave country of the data{did_you_mean(iso3, choices)}"
                 )
             self._configure(replace(self.settings, focus=iso3, country={}))
 
@@ -448,7 +435,7 @@ class Explorer:
         if attribute not in COUNTRY_ATTRIBUTES:
             raise ExplorerError(
                 f"{attribute!r} is not a country attribute of the page"
-                f"{nearest(attribute, COUNTRY_ATTRIBUTES)}"
+                f"{did_you_mean(attribute, COUNTRY_ATTRIBUTES)}"
             )
         with self._lock:
             country = {**self.settings.country, attribute: float(value)}
@@ -517,7 +504,7 @@ class Explorer:
         next year.
 
         Args:
-            raw: Event fields without ``year`` (see :data:`sim.events.EVENT_FIELDS`).
+            raw: Event fields without ``year`` (see :data:`sim.events.KINDS`).
             text: How the page lists it.
 
         Returns:
@@ -607,7 +594,7 @@ class Explorer:
             actors = self._actor_codes()
             if target not in actors:
                 raise ExplorerError(
-                    f"{target!r} is not a leader or provider of the data{nearest(target, actors)}"
+                    f"{target!r} is not a leader or provider of the data{did_you_mean(target, actors)}"
                 )
             column = self.model.sanctions[:, self.model.index_of(target)]
             coalition = [code for code, severity in zip(actors, column, strict=True) if severity > 0]
@@ -692,7 +679,7 @@ class Explorer:
             if compare:
                 choices = self.scenario_choices()
                 if compare not in choices:
-                    raise ExplorerError(f"unknown scenario {compare!r}{nearest(compare, choices)}")
+                    raise ExplorerError(f"unknown scenario {compare!r}{did_you_mean(compare, choices)}")
                 other = load_scenario(compare)
                 jobs.append((other, other.name))
             return self._revision, jobs
@@ -805,21 +792,17 @@ class Explorer:
 
 
 def describe_event(raw: Mapping[str, Any]) -> str:
-    """One line describing a scheduled event.
+    """One line describing a scheduled event, as its kind in :data:`sim.events.KINDS` words it.
 
     Args:
         raw: The event as plain data.
 
     Returns:
-        E.g. ``"export_controls by USA: stringency 0.9"``.
+        E.g. ``"export controls by USA: stringency 0.9"``.
     """
     actors = raw.get("actors", [])
     actors = [actors] if isinstance(actors, str) else list(actors)
-    details = ", ".join(
-        f"{key} {', '.join(value) if isinstance(value, list | tuple) else f'{value:g}'}"
-        for key, value in raw.items() if key not in ("year", "kind", "actors")
-    )
-    return f"{raw['kind'].replace('_', ' ')} by {', '.join(actors)}" + (f": {details}" if details else "")
+    return EVENT_KINDS[raw["kind"]].describe(raw["kind"], actors, raw)
 
 
 def parameter_label(name: str) -> str:
