@@ -28,6 +28,7 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.events import Event, nearest
+from sim.explorer.defaults import DEFAULT_SCENARIO
 from sim.explorer.ensemble import Ensemble
 from sim.model import QuantumWorld, load_world_cached
 from sim.network import partnership_graph
@@ -36,11 +37,6 @@ from sim.results import model_frame
 from sim.scenario import Scenario, find_scenario, load_scenario, shipped_scenarios
 from sim.seeds import derive_seed
 
-DEFAULT_SCENARIO = "baseline"
-"""Scenario the page opens with when none is given."""
-SCENARIO_ENV = "QGEO_UI_SCENARIO"
-"""Environment variable naming the scenario (shipped name or file path) the page opens with (``qgeo ui``
-sets it)."""
 SAVED_SUFFIX = "_explored"
 """Appended to the scenario's name in a scenario saved from the page."""
 DEFAULT_FOCUS = "VNM"
