@@ -52,7 +52,10 @@ def run_scenario(
     posterior: Posterior | None = None,
     style: FigureStyle | None = None,
 ) -> Path:
-    """Run every unfinished replication, then write the summary and the plots.
+    """``run_scenario(scenario, run_dir, *, workers=1, resume=False, plots=True)``: write a run directory.
+
+    Runs every unfinished replication (in ``workers`` processes), then writes the summary and the
+    plots: what ``qgeo run`` does.
 
     Args:
         scenario: The resolved scenario.
@@ -70,6 +73,16 @@ def run_scenario(
 
     Raises:
         UserError: On a bad worker count, or a run directory that cannot be used.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from sim.batch import run_scenario
+        >>> from sim.scenario import load_scenario
+        >>> scenario = load_scenario("baseline", [], {"steps": 2, "replications": 2})
+        >>> run_dir = run_scenario(scenario, Path(tempfile.mkdtemp()) / "baseline", plots=False)
+        >>> sorted(path.name for path in run_dir.iterdir())
+        ['agents', 'edges', 'manifest.json', 'model', 'summary.csv']
     """
     if workers < 1:
         raise UserError(f"--workers: expected a number of processes >= 1, found {workers}")

@@ -956,7 +956,10 @@ def run_experiment(
     command: str | None = None,
     posterior: Posterior | None = None,
 ) -> Summary:
-    """Run (or resume) an experiment, streaming results to ``out``.
+    """``run_experiment(experiment, out, *, workers=1, scheduler=None, resume=False)``: run an experiment.
+
+    Runs (or resumes) every run of the experiment's plan, streaming results to ``out``: what
+    ``qgeo experiment`` does before it analyses them (:func:`sim.analysis.analyze`).
 
     Args:
         experiment: The validated experiment.
@@ -975,6 +978,26 @@ def run_experiment(
     Raises:
         KeyboardInterrupt: On Ctrl-C, after storing what finished (manifest status "interrupted").
         WorkerLost: If a local worker process died (manifest status "aborted").
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from sim.execute import run_experiment
+        >>> from sim.experiment import load_experiment
+        >>> work = Path(tempfile.mkdtemp())
+        >>> _ = (work / "tiny.toml").write_text('''
+        ... name = "tiny"
+        ... scenario = "baseline"
+        ... seed = 1
+        ... steps = 2
+        ... replications = 2
+        ... design = {type = "grid"}
+        ... inputs = [{name = "params.dependence_weight", values = [1.0, 2.0]}]
+        ... outcomes = [{name = "share_RUS", metric = "share_RUS"}]
+        ... ''')
+        >>> summary = run_experiment(load_experiment(work / "tiny.toml"), work / "tiny", progress=False)
+        >>> summary.total, summary.done, summary.failed
+        (4, 4, 0)
     """
     pool, backend = None, "dask" if scheduler else "serial"
     if workers > 1 and not scheduler:

@@ -1,4 +1,5 @@
-"""No import-time side effects: ``--help`` imports no heavy library, ``import sim`` is cheap, styles stay local.
+"""No import-time side effects: ``--help`` imports no heavy library, ``import sim`` is cheap, figure styles
+are local.
 
 The timing target (``qgeo --help`` at most 3x a bare interpreter's start) is measured by
 ``benchmarks/bench_startup.py``; these tests check its cause, without timing: which
@@ -93,3 +94,40 @@ def test_an_unknown_name_of_sim_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no_such_thing"):
         sim.no_such_thing  # noqa: B018
     assert not hasattr(sim, "QuantumWorlds")
+
+
+def test_importing_and_plotting_leaves_the_users_matplotlib_settings_alone(tmp_path):
+    code = f"""
+        import matplotlib
+        before = dict(matplotlib.rcParams)
+        import sim.analysis, sim.calibration.plots, sim.compare_report, sim.plots
+        assert dict(matplotlib.rcParams) == before, "importing changed rcParams"
+        from sim.batch import run_scenario
+        from sim.scenario import load_scenario
+        run_scenario(load_scenario("baseline", [], {{"steps": 2, "replications": 2}}),
+                               {str(tmp_path / "run")!r}, plots=True)
+        changed = sorted(k for k, v in matplotlib.rcParams.items() if before[k] != v)
+        assert changed == [], f"plotting changed rcParams: {{changed}}"
+        figure, ax = sim.plots.new_figure()
+        assert not ax.spines["top"].get_visible() and ax.spines["left"].get_visible()
+        assert matplotlib.rcParams["axes.spines.top"] and not matplotlib.rcParams["axes.grid"]
+    """
+    imported_after(code)
+    assert len(sorted((tmp_path / "run" / "plots").glob("*.svg"))) == 5
+
+
+def test_the_figure_style_is_in_force_when_a_figure_is_saved(tmp_path):
+    import matplotlib
+
+    from sim.plots import RC_STYLE, new_figure, save_figure
+
+    figure, ax = new_figure()
+    ax.plot([0, 1, 2], [1, 3, 2])
+    first = save_figure(figure, tmp_path / "a", "line", None)
+    figure, ax = new_figure()
+    ax.plot([0, 1, 2], [1, 3, 2])
+    second = save_figure(figure, tmp_path / "b", "line", None)
+    svg = [path for path in first + second if path.suffix == ".svg"]
+    assert svg[0].read_bytes() == svg[1].read_bytes()  # stable ids from svg.hashsalt
+    assert all(line.get_alpha() == RC_STYLE["grid.alpha"] for line in ax.get_xgridlines())
+    assert matplotlib.rcParams["svg.hashsalt"] != RC_STYLE["svg.hashsalt"]
