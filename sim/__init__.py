@@ -3,10 +3,52 @@
 ``from sim import QuantumWorld`` gives the Mesa model; :func:`model_frame` and
 :func:`agent_frame` turn a run into tidy DataFrames and :func:`partnership_graph`
 gives the network as a networkx graph.
+
+These names are imported on first use (module ``__getattr__``, PEP 562): every
+``import sim.X`` runs this file first, and the command line's ``--help`` must not
+pay for Mesa, pandas and SciPy.
 """
 
-from sim.model import QuantumWorld
-from sim.network import partnership_graph
-from sim.results import agent_frame, model_frame
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.model import QuantumWorld
+    from sim.network import partnership_graph
+    from sim.results import agent_frame, model_frame
 
 __all__ = ["QuantumWorld", "agent_frame", "model_frame", "partnership_graph"]
+
+_HOMES: dict[str, str] = {
+    "QuantumWorld": "sim.model",
+    "agent_frame": "sim.results",
+    "model_frame": "sim.results",
+    "partnership_graph": "sim.network",
+}
+"""The module that defines each public name."""
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (and keep it here).
+
+    Args:
+        name: The attribute asked for.
+
+    Returns:
+        The object.
+
+    Raises:
+        AttributeError: For a name that is neither public nor a submodule.
+    """
+    if name not in _HOMES:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazily imported ones included."""
+    return sorted({*globals(), *__all__})

@@ -41,7 +41,7 @@ from sim.experiment import ExperimentSpec, OutcomeSpec, PlotSpec
 from sim.palette import PALETTE
 from sim.parameters import PARAMETERS
 from sim.plan import ID_COLUMNS
-from sim.plots import FigureStyle, annotate, new_figure, plot_band, save_figure
+from sim.plots import FigureStyle, annotate, new_figure, plot_band, save_figure, styled
 from sim.store import ResultStore
 from sim.summary import is_share, outcome_bounds, summarize
 
@@ -153,8 +153,12 @@ def outcome_label(outcome: OutcomeSpec) -> str:
     return f"{text} (%)" if percent_scale(outcome) != 1.0 else text
 
 
+@styled
 def analyze(directory: str | Path, style: FigureStyle | None = None) -> Analysis:
-    """Analyse an experiment's output directory.
+    """``analyze(directory, style=None)``: tables and figures of an experiment's results.
+
+    Reads the output directory of ``qgeo experiment`` (:func:`sim.execute.run_experiment`) and
+    writes ``directory/analysis``: what ``qgeo analyze`` does.
 
     Args:
         directory: Output directory of ``qgeo experiment``.
@@ -165,6 +169,28 @@ def analyze(directory: str | Path, style: FigureStyle | None = None) -> Analysis
 
     Raises:
         sim.experiment.ExperimentError: If the directory holds no experiment.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from sim.analysis import analyze
+        >>> from sim.execute import run_experiment
+        >>> from sim.experiment import load_experiment
+        >>> work = Path(tempfile.mkdtemp())
+        >>> _ = (work / "tiny.toml").write_text('''
+        ... name = "tiny"
+        ... scenario = "baseline"
+        ... seed = 1
+        ... steps = 2
+        ... replications = 2
+        ... design = {type = "grid"}
+        ... inputs = [{name = "params.dependence_weight", values = [1.0, 2.0]}]
+        ... outcomes = [{name = "share_RUS", metric = "share_RUS"}]
+        ... ''')
+        >>> _ = run_experiment(load_experiment(work / "tiny.toml"), work / "tiny", progress=False)
+        >>> report = analyze(work / "tiny")
+        >>> sorted(path.suffix for path in report.files), report.warnings
+        (['.csv', '.csv', '.png', '.svg'], [])
     """
     store = ResultStore(Path(directory))
     manifest = store.manifest()
@@ -296,6 +322,7 @@ def _grid_figures(context: _Context, runs: pd.DataFrame) -> list[Path]:
     return files
 
 
+@styled
 def heatmap_figure(context: _Context, runs: pd.DataFrame, outcome: OutcomeSpec, x: str, y: str,
                    replications: int) -> Any:
     """Mean of an outcome over two grid inputs (other inputs averaged), values written in the cells.
@@ -334,6 +361,7 @@ def heatmap_figure(context: _Context, runs: pd.DataFrame, outcome: OutcomeSpec, 
     return figure
 
 
+@styled
 def line_figure(context: _Context, runs: pd.DataFrame, outcome: OutcomeSpec, x: str, by: str | None,
                 replications: int) -> Any:
     """An outcome against one input, one line per value of ``by``, with 95% bands across replications.
@@ -478,6 +506,7 @@ def stability_warnings(table: pd.DataFrame, outcome: str, kind: str) -> list[str
     return found
 
 
+@styled
 def sobol_figure(context: _Context, table: pd.DataFrame, outcome: OutcomeSpec, replications: int) -> Any:
     """First-order and total Sobol' indices with 95% intervals, inputs sorted by total index.
 
@@ -506,6 +535,7 @@ def sobol_figure(context: _Context, table: pd.DataFrame, outcome: OutcomeSpec, r
     return figure
 
 
+@styled
 def morris_figure(context: _Context, table: pd.DataFrame, outcome: OutcomeSpec, replications: int) -> Any:
     """Morris mu* with 95% intervals (bars) and mu* against sigma (scatter).
 
@@ -558,6 +588,7 @@ def _series_figures(context: _Context) -> list[Path]:
     return files
 
 
+@styled
 def series_figure(context: _Context, series: pd.DataFrame, outcome: OutcomeSpec) -> Any:
     """A series outcome over time, one line with its 95% band per design point.
 

@@ -37,9 +37,10 @@ from sim.explorer.components import (
     ScenarioPicker,
     SeedControl,
 )
+from sim.explorer.defaults import DEFAULT_SCENARIO, SCENARIO_ENV
 from sim.explorer.ensemble import EnsembleRunner
 from sim.explorer.mathdoc import render
-from sim.explorer.session import DEFAULT_SCENARIO, SCENARIO_ENV, Explorer
+from sim.explorer.session import Explorer
 
 PLAY_INTERVAL_S = 0.4
 """Pause between years while playing, seconds."""

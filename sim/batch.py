@@ -41,7 +41,10 @@ def run_scenario(
     posterior: Posterior | None = None,
     style: FigureStyle | None = None,
 ) -> Path:
-    """Run every unfinished replication of a scenario into a run directory, then summarise and plot.
+    """``run_scenario(scenario, run_dir, *, workers=1, resume=False, plots=True)``: write a run directory.
+
+    Runs every unfinished replication (in ``workers`` processes), then writes the summary and the
+    plots: what ``qgeo run`` does.
 
     Args:
         scenario: The resolved scenario.
@@ -62,11 +65,13 @@ def run_scenario(
 
     Example:
         >>> import tempfile
+        >>> from pathlib import Path
+        >>> from sim.batch import run_scenario
         >>> from sim.scenario import load_scenario
-        >>> scenario = load_scenario("baseline", overrides={"steps": 3, "replications": 4})
-        >>> out = run_scenario(scenario, Path(tempfile.mkdtemp()) / "run", workers=2, plots=False)
-        >>> sorted(path.name for path in out.iterdir())[:3]
-        ['agents', 'edges', 'manifest.json']
+        >>> scenario = load_scenario("baseline", [], {"steps": 2, "replications": 2})
+        >>> run_dir = run_scenario(scenario, Path(tempfile.mkdtemp()) / "baseline", plots=False)
+        >>> sorted(path.name for path in run_dir.iterdir())
+        ['agents', 'edges', 'manifest.json', 'model', 'summary.csv']
     """
     if workers < 1:
         raise UserError(f"--workers: expected a number of processes >= 1, found {workers}")

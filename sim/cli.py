@@ -14,7 +14,6 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 
 from sim.errors import UserError
 
@@ -31,10 +30,27 @@ def package_version() -> str:
     Returns:
         The version string, or ``"unknown"`` when running from an uninstalled tree.
     """
+    from importlib.metadata import PackageNotFoundError, version  # slow to import: only for --version
+
     try:
         return version("qgeo")
     except PackageNotFoundError:
         return "unknown"
+
+
+class VersionAction(argparse.Action):
+    """``--version``: print the installed version and exit, looking it up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        """Take no value, like argparse's own ``version`` action."""
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show program's version number and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        """Print ``qgeo VERSION`` on standard output and exit with code 0."""
+        print(f"qgeo {package_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: qgeo run scenarios/baseline.toml --replications 10 --out runs/baseline",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"qgeo {package_version()}")
+    parser.add_argument("--version", action=VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"sim.commands.{name}").register(subparsers)

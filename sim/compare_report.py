@@ -17,12 +17,13 @@ from matplotlib.figure import Figure
 from sim.compare import Run, compare, unique_names
 from sim.palette import PALETTE
 from sim.paths import display_path
-from sim.plots import FigureOptionError, FigureStyle, new_figure, plot_band, save_figure
+from sim.plots import FigureOptionError, FigureStyle, new_figure, plot_band, save_figure, styled
 from sim.summary import is_share, too_few_replications
 
 TABLE = "comparison.csv"
 
 
+@styled
 def figure_overlay(runs: Sequence[Run], outcome: str) -> Figure:
     """One outcome of every run over time, mean and 95% band.
 
@@ -47,6 +48,7 @@ def figure_overlay(runs: Sequence[Run], outcome: str) -> Figure:
     return figure
 
 
+@styled
 def write_comparison(
     runs: Sequence[Run], out: Path, window: tuple[int, int], style: FigureStyle | None = None,
     plots: bool = True,

@@ -52,10 +52,12 @@ def run_experiment(
     command: str | None = None,
     posterior: Posterior | None = None,
 ) -> Summary:
-    """Run (or resume) an experiment into the directory ``out``, on local processes or Dask.
+    """``run_experiment(experiment, out, *, workers=1, scheduler=None, resume=False)``: run an experiment.
 
-    Results stream to ``out`` as chunks of runs finish (see :mod:`sim.store`); a run that
-    raises is recorded in ``failures.jsonl`` and the others go on.
+    Runs (or resumes) every run of the experiment's plan, streaming results to ``out`` as chunks
+    of runs finish (see :mod:`sim.store`); a run that raises is recorded in ``failures.jsonl`` and
+    the others go on. This is what ``qgeo experiment`` does before it analyses the results
+    (:func:`sim.analysis.analyze`).
 
     Args:
         experiment: The validated experiment.
@@ -77,11 +79,23 @@ def run_experiment(
 
     Example:
         >>> import tempfile
+        >>> from pathlib import Path
+        >>> from sim.execute import run_experiment
         >>> from sim.experiment import load_experiment
-        >>> out = Path(tempfile.mkdtemp()) / "ovd"
-        >>> summary = run_experiment(load_experiment("openness_vs_dependence"), out, workers=2)
-        >>> summary.done == summary.total
-        True
+        >>> work = Path(tempfile.mkdtemp())
+        >>> _ = (work / "tiny.toml").write_text('''
+        ... name = "tiny"
+        ... scenario = "baseline"
+        ... seed = 1
+        ... steps = 2
+        ... replications = 2
+        ... design = {type = "grid"}
+        ... inputs = [{name = "params.dependence_weight", values = [1.0, 2.0]}]
+        ... outcomes = [{name = "share_RUS", metric = "share_RUS"}]
+        ... ''')
+        >>> summary = run_experiment(load_experiment(work / "tiny.toml"), work / "tiny", progress=False)
+        >>> summary.total, summary.done, summary.failed
+        (4, 4, 0)
     """
     # The backend starts first: helper processes fork before this process starts threads.
     with backend_for(workers, scheduler) as backend:

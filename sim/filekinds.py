@@ -10,10 +10,10 @@ shipped file by name and how to check one.
 
 from __future__ import annotations
 
-import tomllib
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sim.errors import UserError
 from sim.wording import counted
@@ -23,21 +23,30 @@ class FileKindError(UserError, ValueError):
     """A file whose kind cannot be told, or a name no kind ships."""
 
 
-@dataclass(frozen=True)
-class FileKind:
+class FileKind(NamedTuple):
     """One kind of input file.
 
     Attributes:
         name: The kind's name, as messages show it.
-        markers: Top-level keys that only this kind has (empty for the fallback kind, scenarios).
+        markers: Top-level keys that only this kind has (empty for the fallback kind, scenarios), or a
+            function giving them, called when a file's kind is first told (the experiment kind's keys
+            come from its pydantic model, too slow to import for ``qgeo validate --help``).
         find: Resolves a shipped file's name (or a path) to its file; raises UserError if none.
         check: Loads and validates a file completely; returns a one-line summary, raises UserError.
     """
 
     name: str
-    markers: frozenset[str]
+    markers: frozenset[str] | Callable[[], frozenset[str]]
     find: Callable[[str], Path]
     check: Callable[[Path], str]
+
+    def marker_keys(self) -> frozenset[str]:
+        """The top-level keys that only this kind has.
+
+        Returns:
+            The keys.
+        """
+        return self.markers() if callable(self.markers) else self.markers
 
 
 def _find_scenario(name: str) -> Path:
@@ -75,6 +84,7 @@ def _check_experiment(path: Path) -> str:
             f"scenario '{spec.scenario}'")
 
 
+@functools.cache
 def _experiment_markers() -> frozenset[str]:
     from sim.experiment import ExperimentSpec
     from sim.scenario import TOP_LEVEL_KEYS
@@ -86,7 +96,7 @@ SCENARIO = FileKind("scenario", frozenset(), _find_scenario, _check_scenario)
 """The fallback kind: a file with no other kind's marker keys."""
 
 KINDS: tuple[FileKind, ...] = (
-    FileKind("experiment", _experiment_markers(), _find_experiment, _check_experiment),
+    FileKind("experiment", _experiment_markers, _find_experiment, _check_experiment),
     SCENARIO,
 )
 """Every kind, the fallback (scenario) last."""
@@ -104,9 +114,9 @@ def kind_of_table(table: dict[str, object]) -> FileKind:
     Raises:
         FileKindError: If it has marker keys of two kinds.
     """
-    matches = [kind for kind in KINDS if kind.markers & table.keys()]
+    matches = [kind for kind in KINDS if kind.marker_keys() & table.keys()]
     if len(matches) > 1:
-        clues = "; ".join(f"{kind.name}: {', '.join(sorted(kind.markers & table.keys()))}"
+        clues = "; ".join(f"{kind.name}: {', '.join(sorted(kind.marker_keys() & table.keys()))}"
                           for kind in matches)
         raise FileKindError(f"expected the keys of one kind of file, found keys of several ({clues})")
     return matches[0] if matches else SCENARIO
@@ -124,6 +134,8 @@ def locate(name_or_path: str) -> tuple[FileKind, Path]:
     Raises:
         FileKindError: If the file's keys mix kinds, or no kind ships a file of that name.
     """
+    import tomllib  # here, not at the top: `qgeo validate --help` imports this module
+
     path = Path(name_or_path)
     if path.is_file():
         try:

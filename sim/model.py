@@ -49,18 +49,28 @@ SCIENCE, PROGRAMME, COMMERCIAL = (formation.KINDS.index(k) for k in ("science", 
 
 
 class QuantumWorld(mesa.Model):
-    """The quantum partnership world.
+    """``QuantumWorld(*, seed=None, steps=30, data=None, events=None, **parameters)``: the partnership world.
 
     Every parameter is keyword-only with its default from the parameter registry
     :data:`sim.parameters.PARAMETERS` (units, ranges and meanings there and in
     docs/ODD.md), so the same class
     serves scripts, ``mesa.batch_run`` and the explorer. One step is one year.
+    :func:`sim.model_frame`, :func:`sim.agent_frame` and :func:`sim.partnership_graph`
+    read a run's records and network.
 
     Attributes:
         year: Current calendar year (the data's base year at construction).
         horizon: Number of steps before ``running`` turns False.
         metrics: Model-level outcomes of the current year.
         datacollector: Model- and agent-level records, one row per year.
+
+    Example:
+        >>> from sim import QuantumWorld, model_frame
+        >>> model = QuantumWorld(seed=1, steps=3)
+        >>> while model.running:
+        ...     model.step()
+        >>> model_frame(model)["year"].tolist()
+        [2025, 2026, 2027, 2028]
     """
 
     def __init__(

@@ -6,18 +6,23 @@ replication and x value; the figure functions below draw a run's standard
 plots from its saved data, and :func:`draw_run_plots` re-draws them all from a
 run directory. Figures are built with :class:`matplotlib.figure.Figure`
 directly (no pyplot state), so they work without a display and in worker
-processes. Every country keeps its own colour and dash (:func:`sim.palette.country_style`)
-in every figure of every run; groups and roles use the Okabe-Ito palette. Both are
-safe for colour-blind readers. Bands of shares stay inside [0, 1]
-(:func:`sim.summary.mean_ci`).
+processes. Their look (:data:`RC_STYLE`: no top and right spines, a light grid, stable SVG
+ids) is applied per figure by :func:`styled`, a ``matplotlib.rc_context`` around each
+function that makes, draws or saves a figure, so importing this module leaves the
+matplotlib settings of the user's session alone. Every country keeps its own colour and
+dash (:func:`sim.palette.country_style`) in every figure of every run; groups and roles
+use the Okabe-Ito palette. Both are safe for colour-blind readers. Bands of shares stay
+inside [0, 1] (:func:`sim.summary.mean_ci`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import matplotlib
 import networkx as nx
@@ -104,14 +109,41 @@ class FigureStyle:
                                         f"(e.g. 6.5x4), found {size!r}")
         return cls(chosen, dpi, parsed)
 
-matplotlib.rcParams.update({
+RC_STYLE: dict[str, object] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "font.size": 10,
     "svg.hashsalt": "qgeo",  # stable SVG ids
-})
+}
+"""matplotlib settings of every qgeo figure, applied by :func:`styled` (never to ``matplotlib.rcParams``)."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def styled(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Decorator: run ``function`` with :data:`RC_STYLE` in force (``matplotlib.rc_context``).
+
+    matplotlib reads its settings when a figure's parts are made (axes, spines, ticks, grid
+    lines, some at drawing time) and when it is saved, so every function that makes, draws
+    on or saves a figure carries this decorator; nested calls are harmless. On return the
+    settings are what they were before the call.
+
+    Args:
+        function: A function that makes, draws on or saves figures.
+
+    Returns:
+        The function, run inside the style context.
+    """
+
+    @functools.wraps(function)
+    def in_style(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with matplotlib.rc_context(RC_STYLE):
+            return function(*args, **kwargs)
+
+    return in_style
 
 
 def plot_band(
@@ -159,6 +191,7 @@ def plot_band(
     return line
 
 
+@styled
 def new_figure(width: float = 8.0, height: float = 4.8) -> tuple[Figure, Axes]:
     """A figure with one axes, sized for a page.
 
@@ -196,6 +229,7 @@ METADATA: dict[str, dict[str, None]] = {"png": {"Software": None}, "svg": {"Date
 """Metadata left out of each format, so the same figure gives the same file."""
 
 
+@styled
 def save_figure(figure: Figure, directory: Path, name: str, style: FigureStyle | None = None) -> list[Path]:
     """Save a figure in the style's formats (default PNG at 150 dpi and SVG).
 
@@ -298,6 +332,7 @@ def country_label(code: str, promoted: dict[str, tuple[int, int]], replications:
     return f"{code} (leader from {year} in {count} of {replications} runs)"
 
 
+@styled
 def figure_provider_shares(
     model_data: pd.DataFrame, scenario: str, agents: pd.DataFrame | None = None
 ) -> Figure:
@@ -346,6 +381,7 @@ def figure_provider_shares(
     return figure
 
 
+@styled
 def figure_capability(model_data: pd.DataFrame, scenario: str) -> Figure:
     """Mean capability of leaders, providers and second-wave countries over time.
 
@@ -373,6 +409,7 @@ def figure_capability(model_data: pd.DataFrame, scenario: str) -> Figure:
     return figure
 
 
+@styled
 def figure_dependence(model_data: pd.DataFrame, scenario: str) -> Figure:
     """Second-wave portfolio concentration (Herfindahl-Hirschman index) over time.
 
@@ -419,6 +456,7 @@ def shell_layout(nodes: pd.DataFrame) -> dict[str, tuple[float, float]]:
     return positions
 
 
+@styled
 def figure_network(agents: pd.DataFrame, edges: pd.DataFrame, scenario: str, replication: int = 0) -> Figure:
     """The partnership network in the final year of one replication.
 
@@ -513,6 +551,7 @@ def reliance_table(agents: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+@styled
 def figure_reliance(
     agents: pd.DataFrame, edges: pd.DataFrame, model_data: pd.DataFrame, scenario: str
 ) -> Figure:
@@ -568,6 +607,7 @@ def figure_reliance(
     return figure
 
 
+@styled
 def draw_run_plots(
     model_data: pd.DataFrame,
     agents: pd.DataFrame,
@@ -610,6 +650,7 @@ HINDCAST_LABELS: dict[str, str] = {
 }
 
 
+@styled
 def figure_hindcast(scores: pd.DataFrame, pairs: pd.DataFrame, scenario: str, replications: int) -> Figure:
     """ROC curves of the model and the baselines, and the AUC of every target with 95% intervals.
 

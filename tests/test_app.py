@@ -16,11 +16,11 @@ from sim.app import Page
 from sim.cli import main
 from sim.commands.ui import scenario_name, server_command
 from sim.explorer import charts
+from sim.explorer.defaults import SCENARIO_ENV
 from sim.explorer.ensemble import EnsembleRunner, run_ensemble
 from sim.explorer.mathdoc import render
 from sim.explorer.session import (
     PAGE_PARAMETERS,
-    SCENARIO_ENV,
     Explorer,
     ExplorerError,
     layout_positions,

@@ -79,7 +79,7 @@ def test_apply_sets_each_kind_of_key_path_and_keeps_one_horizon():
 
 def test_set_experiment_input_and_engine_accept_the_same_paths():
     """A key path ``--set`` accepts is one an experiment can vary and the engine can apply."""
-    from sim.execute import apply_inputs
+    from sim.plan import apply_inputs
 
     scenario = load_scenario("export_controls")
     values = {"params.dependence_weight": 2.5, "countries.VNM.dependence_aversion": 3.0,

@@ -11,9 +11,10 @@ from matplotlib.figure import Figure
 
 from sim.calibration.spec import Calibration
 from sim.palette import OTHER_COLOUR, PALETTE
-from sim.plots import save_figure
+from sim.plots import save_figure, styled
 
 
+@styled
 def figure_marginals(calibration: Calibration, posterior: pd.DataFrame) -> Figure:
     """Posterior marginals (diagonal, with the prior's support) and pairwise densities (below it).
 
@@ -52,6 +53,7 @@ def figure_marginals(calibration: Calibration, posterior: pd.DataFrame) -> Figur
     return figure
 
 
+@styled
 def figure_epsilon(generations: pd.DataFrame, name: str) -> Figure:
     """Epsilon and acceptance rate by generation.
 
@@ -76,6 +78,7 @@ def figure_epsilon(generations: pd.DataFrame, name: str) -> Figure:
     return figure
 
 
+@styled
 def figure_predictive(calibration: Calibration, first: pd.DataFrame, posterior: pd.DataFrame) -> Figure:
     """Posterior predictive check of every target: simulated values against the observation.
 
@@ -114,6 +117,7 @@ def figure_predictive(calibration: Calibration, first: pd.DataFrame, posterior: 
     return figure
 
 
+@styled
 def draw_calibration_plots(calibration: Calibration, generations: pd.DataFrame, first: pd.DataFrame,
                            posterior: pd.DataFrame, out: Path) -> list[Path]:
     """Draw and save every calibration figure (PNG and SVG).

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from sim.commands.plot import add_figure_arguments, figure_style
-from sim.scenario import display_path
 
 EPILOG = """\
 examples:
@@ -46,6 +45,7 @@ def analyze(args: argparse.Namespace) -> int:
         Exit code 0.
     """
     from sim.analysis import analyze as analyze_directory  # matplotlib: only when analysing
+    from sim.scenario import display_path
 
     report = analyze_directory(args.directory, figure_style(args))
     print(f"{display_path(report.directory)}: {len(report.files)} files (tables and figures)")

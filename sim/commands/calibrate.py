@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sim.commands.experiment import add_backend_arguments
 from sim.errors import UserError
-from sim.scenario import display_path
 
 EPILOG = """\
 examples:
@@ -63,6 +62,7 @@ def calibrate(args: argparse.Namespace) -> int:
     """
     from sim.calibration.driver import run_calibration
     from sim.calibration.spec import load_calibration
+    from sim.scenario import display_path
 
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers: expected a whole number >= 1, found {args.workers}")

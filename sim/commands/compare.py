@@ -7,7 +7,6 @@ import textwrap
 from pathlib import Path
 
 from sim.commands.plot import add_figure_arguments, figure_style
-from sim.scenario import display_path
 
 EPILOG = """\
 examples:
@@ -67,6 +66,7 @@ def compare_runs(paths: list[Path], out: Path, args: argparse.Namespace) -> None
     """
     from sim.compare import check_comparable, format_table, load_run, parse_window
     from sim.compare_report import write_comparison
+    from sim.scenario import display_path
 
     style = figure_style(args)
     runs = [load_run(path) for path in paths]

@@ -6,14 +6,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.backends import WorkerLost
 from sim.errors import UserError
-from sim.execute import rerun, run_experiment
-from sim.experiment import Experiment, load_experiment
-from sim.posterior import load_posterior
-from sim.scenario import display_path
-from sim.store import ResultStore, make_directory
+
+if TYPE_CHECKING:
+    from sim.experiment import Experiment
 
 EPILOG = """\
 examples:
@@ -85,6 +83,12 @@ def experiment(args: argparse.Namespace) -> int:
     Returns:
         Exit code: 0 when every run finished or was recorded as failed, 1 if a worker process died.
     """
+    from sim.backends import WorkerLost  # here, not at the top: slow to import for --help
+    from sim.execute import run_experiment
+    from sim.experiment import load_experiment
+    from sim.paths import display_path
+    from sim.posterior import load_posterior
+
     for option in ("workers", "chunk_size"):
         value = getattr(args, option)
         if value is not None and value < 1:
@@ -117,6 +121,10 @@ def experiment(args: argparse.Namespace) -> int:
 
 def _only_run(spec: Experiment, out: Path, run: int) -> int:
     """Repeat one run and write its model and agent data as CSV."""
+    from sim.execute import rerun
+    from sim.paths import display_path
+    from sim.store import ResultStore, make_directory
+
     store = ResultStore(out)
     plan = store.plan() if store.exists() else None
     recorded = store.manifest().get("posterior") if store.exists() else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import textwrap
 from pathlib import Path
@@ -15,7 +14,6 @@ from sim.commands.run import (
     scenario_from_args,
 )
 from sim.errors import UserError
-from sim.scenario import display_path
 from sim.wording import counted
 
 EPILOG = """\
@@ -82,10 +80,13 @@ def hindcast(args: argparse.Namespace) -> int:
     Raises:
         HindcastInputError: A scenario outside the window, a bad agreements file, or bad options.
     """
+    import hashlib
+
     from sim import hindcast as engine  # here, not at the top: the model is slow to import for --help
     from sim.agreements import load_agreements
     from sim.data import agreements_path
     from sim.model import load_world_cached
+    from sim.paths import display_path
     from sim.plots import figure_hindcast, save_figure
     from sim.provenance import versions
     from sim.store import make_directory, write_json

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from sim.scenario import load_scenario, shipped_scenarios
-
 EPILOG = """\
 example:
   qgeo list
@@ -39,6 +37,8 @@ def list_scenarios(args: argparse.Namespace) -> int:
     Returns:
         Exit code 0.
     """
+    from sim.scenario import load_scenario, shipped_scenarios  # here, not at the top: slow for --help
+
     del args
     scenarios = [load_scenario(path) for path in shipped_scenarios()]
     width = max(len(path.stem) for path in shipped_scenarios())

@@ -7,9 +7,6 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.scenario import display_path
-from sim.store import make_directory, read_manifest
-
 if TYPE_CHECKING:
     from sim.plots import FigureStyle
 
@@ -79,6 +76,8 @@ def plot(args: argparse.Namespace) -> int:
         Exit code 0.
     """
     from sim.batch import draw_plots  # here, not at the top: matplotlib is slow to import for --help
+    from sim.paths import display_path
+    from sim.store import make_directory, read_manifest
 
     if args.out is not None:
         read_manifest(args.run_dir)  # a directory that holds no run is reported before --out is created

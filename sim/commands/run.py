@@ -5,18 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sim import store
 from sim.commands.compare import add_comparison_arguments, compare_runs
 from sim.commands.plot import add_figure_arguments, figure_style
 from sim.errors import UserError
-from sim.posterior import Posterior, load_posterior
-from sim.scenario import Scenario, display_path, load_scenario
-from sim.summary import too_few_replications
 from sim.wording import counted
+
+if TYPE_CHECKING:
+    from sim.posterior import Posterior
+    from sim.scenario import Scenario
 
 EPILOG = """\
 examples:
@@ -94,6 +93,8 @@ def posterior_from_args(args: argparse.Namespace) -> Posterior | None:
     Raises:
         UserError: ``--draws`` without ``--posterior``, below 1, or different from ``--replications``.
     """
+    from sim.posterior import load_posterior  # here, not at the top: slow to import for --help
+
     if args.draws is not None:
         if args.posterior is None:
             raise UserError("--draws: expected --posterior DIR too (draws are taken from a posterior)")
@@ -114,6 +115,8 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     Returns:
         The resolved scenario.
     """
+    from sim.scenario import load_scenario  # here, not at the top: slow to import for --help
+
     overrides = {key: getattr(args, key) for key in ("seed", "replications", "steps")
                  if getattr(args, key) is not None}
     if getattr(args, "draws", None) is not None:
@@ -163,7 +166,12 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         Exit code 0.
     """
+    from datetime import datetime
+
+    from sim import store
     from sim.batch import run_scenario  # here, not at the top: matplotlib is slow to import for --help
+    from sim.paths import display_path
+    from sim.summary import too_few_replications
 
     if args.resume and args.out is None:
         raise UserError("--resume: expected --out DIR naming the run to continue, found no --out")

@@ -6,7 +6,6 @@ import argparse
 import textwrap
 
 from sim.commands.run import add_scenario_arguments, scenario_from_args
-from sim.scenario import display_path
 
 EPILOG = """\
 examples:
@@ -45,6 +44,8 @@ def show(args: argparse.Namespace) -> int:
     Returns:
         Exit code 0.
     """
+    from sim.scenario import display_path  # here, not at the top: slow to import for --help
+
     scenario = scenario_from_args(args)
     print(f"# resolved from {display_path(scenario.source)}; digest {scenario.digest()}")
     print(f"# years {scenario.base_year}-{scenario.end_year}")

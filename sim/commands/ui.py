@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
-import subprocess
 import sys
 from functools import partial
 from pathlib import Path
 
 from sim.errors import UserError
-from sim.explorer.session import DEFAULT_SCENARIO, SCENARIO_ENV, opened_file, scenario_names
-from sim.lifetime import end_with_parent
-from sim.suggest import did_you_mean
+from sim.explorer.defaults import DEFAULT_SCENARIO, SCENARIO_ENV
 
 DEFAULT_PORT = 8765
 
@@ -62,6 +57,9 @@ def scenario_name(given: str) -> str:
         UiError: A bare word that is not a shipped scenario, naming the nearest one.
         sim.scenario.ScenarioError: A file that does not exist or is not a valid scenario.
     """
+    from sim.explorer.session import opened_file, scenario_names  # here: the explorer is slow to import
+    from sim.suggest import did_you_mean
+
     names = scenario_names()
     if given in names:
         return given
@@ -100,6 +98,8 @@ def check_port_free(host: str, port: int) -> None:
     Raises:
         UiError: The port is in use (or the address is not this machine's).
     """
+    import socket  # here, not at the top: every import counts for `qgeo --help`
+
     with socket.socket() as probe:
         try:
             probe.bind((host, port))
@@ -123,6 +123,11 @@ def run(args: argparse.Namespace) -> int:
         UiError: Unknown scenario, a port outside 1-65535 or a port in use.
         sim.scenario.ScenarioError: A scenario file that does not exist or is not valid.
     """
+    import signal  # here, not at the top: every import counts for `qgeo --help`
+    import subprocess
+
+    from sim.lifetime import end_with_parent
+
     name = scenario_name(args.scenario)
     if not 0 < args.port < 65536:
         raise UiError(f"--port expected a port number in 1-65535, found {args.port}")

@@ -8,7 +8,6 @@ import textwrap
 
 from sim.errors import UserError
 from sim.filekinds import KINDS, locate
-from sim.scenario import display_path
 
 EPILOG = """\
 examples:
@@ -49,6 +48,8 @@ def validate(args: argparse.Namespace) -> int:
     Returns:
         0 if every file is valid, else 2.
     """
+    from sim.scenario import display_path  # here, not at the top: slow to import for --help
+
     failures = 0
     for name in args.files:
         try:

@@ -15,13 +15,13 @@ import reacton.ipyvuetify as rv
 import solara
 
 from sim.explorer import charts
+from sim.explorer.defaults import DEFAULT_SCENARIO
 from sim.explorer.ensemble import DEFAULT_REPLICATIONS, MAX_REPLICATIONS
 from sim.explorer.mathdoc import render
 from sim.explorer.session import (
     AVERSION_RANGE,
     BUDGET_LOG10_RANGE,
     CONTROL_STEP,
-    DEFAULT_SCENARIO,
     LAYOUT_ASPECT,
     PAGE_PARAMETERS,
     CountryView,

@@ -30,6 +30,7 @@ from sim.data import load_world_cached
 from sim.errors import UserError
 from sim.events import KINDS as EVENT_KINDS
 from sim.events import Event
+from sim.explorer.defaults import DEFAULT_SCENARIO
 from sim.explorer.ensemble import Ensemble
 from sim.model import QuantumWorld
 from sim.network import partnership_graph
@@ -39,11 +40,6 @@ from sim.scenario import Scenario, find_scenario, load_scenario, shipped_scenari
 from sim.seeds import derive_seed
 from sim.suggest import did_you_mean
 
-DEFAULT_SCENARIO = "baseline"
-"""Scenario the page opens with when none is given."""
-SCENARIO_ENV = "QGEO_UI_SCENARIO"
-"""Environment variable naming the scenario (shipped name or file path) the page opens with (``qgeo ui``
-sets it)."""
 SAVED_SUFFIX = "_explored"
 """Appended to the scenario's name in a scenario saved from the page."""
 DEFAULT_FOCUS = "VNM"
