@@ -44,9 +44,9 @@ import pandas as pd
 from sim.agreements import CALIBRATION_END, calibration_rows, load_agreements
 from sim.bounds import Bounds
 from sim.errors import FileLocationError
-from sim.formation import KINDS as PARTNERSHIP_KINDS
-from sim.formation import NONE, SIGNED, TALKS
 from sim.suggest import closest
+from sim.vocabulary import KINDS as PARTNERSHIP_KINDS
+from sim.vocabulary import NONE, SIGNED, TALKS
 
 __all__ = [
     "ATTRIBUTES",

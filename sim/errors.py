@@ -48,3 +48,7 @@ class FileLocationError(UserError, ValueError):
         if suggestion is not None:
             message += f" (did you mean '{suggestion}'?)"
         super().__init__(message)
+
+
+class ParameterError(UserError, ValueError):
+    """A model parameter value that is not valid (the world's size as much as the model's rates)."""

@@ -24,13 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-NONE, TALKS, SIGNED = 0, 1, 2
-"""Stages of a pair."""
-STAGES: tuple[str, ...] = ("none", "talks", "signed")
-"""Names of the stages, indexed by their codes."""
-KINDS: tuple[str, ...] = ("science", "programme", "commercial")
-"""Kinds of partnership: science exchange among actors, joint programme with pooled budgets
-among actors, commercial purchase or transfer from an actor to a second-wave country."""
+from sim.vocabulary import KINDS, NONE, SIGNED, STAGES, TALKS  # noqa: F401 (the model reads them here)
+
 KIND_DEPENDENCE: dict[str, float] = {"science": 0.25, "programme": 0.5, "commercial": 1.0}
 """Share of the full dependence risk each kind carries (estimates: exchange among peers
 leaves little leverage, a pooled programme some, a purchase from a stronger partner all); it

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.bounds import Bounds
-from sim.errors import UserError
+from sim.errors import ParameterError
 
 
 @dataclass(frozen=True)
@@ -118,10 +118,6 @@ PARAMETERS: dict[str, ParamSpec] = {
         "if set, a synthetic world of this many countries", integer=True),
 }
 """Every numeric keyword parameter of :class:`sim.model.QuantumWorld`."""
-
-
-class ParameterError(UserError, ValueError):
-    """A parameter value that is not valid."""
 
 
 def defaults() -> dict[str, Any]:

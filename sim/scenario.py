@@ -48,10 +48,10 @@ import tomli_w
 
 from sim import keypath
 from sim.data import ATTRIBUTES, DEFAULT_DATA_DIR, WorldData, load_world_cached
-from sim.errors import UserError
+from sim.errors import ParameterError, UserError
 from sim.events import parse_event
 from sim.model import QuantumWorld
-from sim.parameters import PARAMETERS, ParameterError, check_parameter, defaults
+from sim.parameters import PARAMETERS, check_parameter, defaults
 from sim.paths import display_path
 from sim.schema import MAX_REPLICATIONS, MAX_SEED, SCENARIO_PARAMS, ScenarioFile, ScenarioParams
 from sim.seeds import derive_seeds

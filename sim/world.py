@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.data import WorldData
-from sim.parameters import ParameterError
+from sim.errors import ParameterError
 
 
 @dataclass

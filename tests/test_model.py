@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import QuantumWorld, agent_frame, model_frame, partnership_graph
+from sim.errors import ParameterError
 from sim.events import EventError
-from sim.parameters import PARAMETERS, ParameterError, defaults
+from sim.parameters import PARAMETERS, defaults
 
 
 def run(steps: int = 10, **kwargs) -> QuantumWorld:

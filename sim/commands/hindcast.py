@@ -85,9 +85,10 @@ def hindcast(args: argparse.Namespace) -> int:
     from sim import hindcast as engine  # here, not at the top: the model is slow to import for --help
     from sim.agreements import load_agreements
     from sim.data import agreements_path
+    from sim.hindcast_figure import figure_hindcast
     from sim.model import load_world_cached
     from sim.paths import display_path
-    from sim.plots import figure_hindcast, save_figure
+    from sim.plots import save_figure
     from sim.provenance import versions
     from sim.store import make_directory, write_json
 

@@ -392,7 +392,7 @@ class Explorer:
 
         Raises:
             ExplorerError: Not a page parameter.
-            sim.parameters.ParameterError: Value out of range.
+            sim.errors.ParameterError: Value out of range.
         """
         if name not in PAGE_PARAMETERS:
             raise ExplorerError(f"{name!r} is not a page parameter{did_you_mean(name, PAGE_PARAMETERS)}")
