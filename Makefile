@@ -34,7 +34,7 @@ lint: setup
 
 # JSON schemas of scenario and experiment files in docs/ (a test fails when they are out of date).
 schemas: setup
-	$(BIN)/python -m sim.schema
+	$(BIN)/python -m sim.inputs.schema
 
 # Speed and memory targets of the model, the experiments engine and the explorer.
 bench: setup browser

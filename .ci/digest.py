@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.cli import main
-from sim.store import SUMMARY, TABLES, read_table
+from sim.engine.store import SUMMARY, TABLES, read_table
 
 REPLICATIONS = 3
 

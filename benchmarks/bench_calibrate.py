@@ -6,7 +6,7 @@ For 1 and 2 workers, runs the shipped calibration (its population, its priors an
 for ``--generations`` generations in this process and reads pyabc's wall time per
 generation and its number of proposals, i.e. simulations, from ``generations.csv``
 (pyabc's sample from the prior that sets the first epsilon is not counted). It then runs
-the plain experiment engine (``sim.execute.run_experiment``, a Latin hypercube over the
+the plain experiment engine (``sim.engine.execute.run_experiment``, a Latin hypercube over the
 same priors' bounds, the same scenario to its horizon, one step past the last target
 year) on as many runs as the
 calibration's proposals, with the same workers, and compares simulations per second. The
@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.calibration.driver import run_calibration
-from sim.calibration.spec import load_calibration
-from sim.execute import run_experiment
-from sim.experiment import load_experiment
+from sim.engine.execute import run_experiment
+from sim.experiments.calibration.driver import run_calibration
+from sim.experiments.calibration.spec import load_calibration
+from sim.inputs.experiment import load_experiment
 
 
 def calibrate(name: str, generations: int, workers: int, root: Path) -> tuple[float, int, int]:

@@ -117,8 +117,8 @@ def batch_run_child(runs: int) -> None:
 
     import mesa
 
-    from sim.model import QuantumWorld
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
+    from sim.model.quantum_world import QuantumWorld
 
     scenario = load_scenario("baseline", overrides={"steps": 30, "replications": runs})
     parameters = {key: [value] for key, value in scenario.model_kwargs().items()}
@@ -135,19 +135,19 @@ def batch_run_child(runs: int) -> None:
 
 def overhead_child(runs: int, repeats: int) -> None:
     """Print the engine's overhead over the bare simulate function, as JSON (interleaved repeats)."""
-    from sim.batch import run_scenario
-    from sim.execute import context_for, run_experiment
-    from sim.experiment import load_experiment
-    from sim.plan import plan_runs, scenario_plan
-    from sim.runner import run_one, simulate
-    from sim.scenario import load_scenario
+    from sim.engine.batch import run_scenario
+    from sim.engine.execute import context_for, run_experiment
+    from sim.engine.plan import plan_runs, scenario_plan
+    from sim.engine.runner import run_one, simulate
+    from sim.inputs.experiment import load_experiment
+    from sim.inputs.scenario import load_scenario
 
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         path = directory / "bench.toml"
         path.write_text(EXPERIMENT.format(replications=max(runs // 10, 1)), encoding="utf-8")
         experiment = load_experiment(path)
-        from sim.design import build_design
+        from sim.inputs.design import build_design
 
         rows = plan_runs(experiment, build_design(experiment)).to_dict("records")
         context = context_for(experiment)

@@ -71,7 +71,7 @@ def render_level(steps: int) -> dict[str, float]:
     import ipyvuetify as v
     import solara
 
-    from sim.app import Page
+    from sim.explorer.app import Page
     from sim.explorer.session import Explorer
 
     os.environ.pop("QGEO_UI_SCENARIO", None)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from timing import interleaved_times, load_text, medians, paired_ratio
 
-from sim.cli import COMMAND_MODULES
+from sim.cli.qgeo import COMMAND_MODULES
 
 TARGET_RATIO = 3.0
 """Most a ``--help`` may take, as a multiple of the bare interpreter's start."""

@@ -15,17 +15,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.model import QuantumWorld
-    from sim.network import partnership_graph
-    from sim.results import agent_frame, model_frame
+    from sim.model.quantum_world import QuantumWorld
+    from sim.output.frames import agent_frame, model_frame
+    from sim.output.network import partnership_graph
 
 __all__ = ["QuantumWorld", "agent_frame", "model_frame", "partnership_graph"]
 
 _HOMES: dict[str, str] = {
-    "QuantumWorld": "sim.model",
-    "agent_frame": "sim.results",
-    "model_frame": "sim.results",
-    "partnership_graph": "sim.network",
+    "QuantumWorld": "sim.model.quantum_world",
+    "agent_frame": "sim.output.frames",
+    "model_frame": "sim.output.frames",
+    "partnership_graph": "sim.output.network",
 }
 """The module that defines each public name."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import SCENARIO_DIR
+from sim.inputs.scenario import SCENARIO_DIR
 
 BASELINE = SCENARIO_DIR / "baseline.toml"
 

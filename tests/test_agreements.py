@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.agreements import (
+from sim.base.errors import UserError
+from sim.world.agreements import (
     AGREEMENT_KINDS,
     CALIBRATION_END,
     VALIDATION_YEARS,
@@ -15,7 +16,6 @@ from sim.agreements import (
     load_agreements,
     validation_rows,
 )
-from sim.errors import UserError
 
 KNOWN = {"CHN", "RUS", "USA", "VNM", "EGY", "IND", "JPN"}
 HEADER = "a_iso3,b_iso3,year,kind,source,note"

@@ -12,10 +12,13 @@ import pandas as pd
 import pytest
 import solara
 
-from sim.app import Page
+from sim.base.seeds import derive_seed
 from sim.cli import main
-from sim.commands.ui import scenario_name, server_command
+from sim.cli.commands.ui import scenario_name, server_command
+from sim.engine.runner import simulate
+from sim.engine.store import read_table
 from sim.explorer import charts
+from sim.explorer.app import Page
 from sim.explorer.defaults import SCENARIO_ENV
 from sim.explorer.ensemble import EnsembleRunner, run_ensemble
 from sim.explorer.mathdoc import render
@@ -26,13 +29,10 @@ from sim.explorer.session import (
     layout_positions,
     scenario_names,
 )
-from sim.model import QuantumWorld
-from sim.parameters import defaults
-from sim.results import model_frame
-from sim.runner import simulate
-from sim.scenario import SCENARIO_DIR, load_scenario
-from sim.seeds import derive_seed
-from sim.store import read_table
+from sim.inputs.scenario import SCENARIO_DIR, load_scenario
+from sim.model.parameters import defaults
+from sim.model.quantum_world import QuantumWorld
+from sim.output.frames import model_frame
 
 
 # ---------------------------------------------------------------- helpers
@@ -369,17 +369,17 @@ def test_ui_command_serves_on_loopback_by_default():
     assert scenario_name("export_controls") == "export_controls"
     command = server_command(8765, "127.0.0.1", open_browser=False)
     assert command[command.index("--host") + 1] == "127.0.0.1"
-    assert "sim.app" in command and "--no-open" in command
+    assert "sim.explorer.app" in command and "--no-open" in command
 
 
 def test_model_description_page_renders_the_odd(tmp_path, monkeypatch):
-    import sim.app
+    import sim.explorer.app
 
     odd = tmp_path / "ODD.md"
     odd.write_text("# ODD\n\nPurpose: partnerships, $K_i \\ge 10^{-4}$ and `code $x$`.\n\n$$\\frac{a}{b}$$\n",
                    encoding="utf-8")
-    monkeypatch.setattr(sim.app, "ODD_PATH", odd)
-    _, rc = solara.render(sim.app.ModelDescription(), handle_error=False)
+    monkeypatch.setattr(sim.explorer.app, "ODD_PATH", odd)
+    _, rc = solara.render(sim.explorer.app.ModelDescription(), handle_error=False)
     try:
         (body,) = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
                    if "Purpose" in (w.unsafe_innerHTML or "")]
@@ -390,8 +390,8 @@ def test_model_description_page_renders_the_odd(tmp_path, monkeypatch):
         assert not any("katex" in t.lower() for t in templates)  # no Markdown template that loads KaTeX
     finally:
         rc.close()
-    monkeypatch.setattr(sim.app, "ODD_PATH", tmp_path / "missing.md")
-    _, rc = solara.render(sim.app.ModelDescription(), handle_error=False)
+    monkeypatch.setattr(sim.explorer.app, "ODD_PATH", tmp_path / "missing.md")
+    _, rc = solara.render(sim.explorer.app.ModelDescription(), handle_error=False)
     try:
         assert "missing.md" in str(rc.find(v.Alert).widget.children)
     finally:
@@ -399,7 +399,7 @@ def test_model_description_page_renders_the_odd(tmp_path, monkeypatch):
 
 
 def test_the_whole_odd_converts_every_formula_to_mathml():
-    from sim.app import ODD_PATH
+    from sim.explorer.app import ODD_PATH
 
     text = ODD_PATH.read_text(encoding="utf-8")
     body = render(text)

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
+from sim.engine.store import read_table
 from sim.explorer.session import Explorer
-from sim.scenario import SCENARIO_DIR, load_scenario
-from sim.store import read_table
+from sim.inputs.scenario import SCENARIO_DIR, load_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -14,14 +14,14 @@ import pandas as pd
 import pyabc
 import pytest
 
-from sim.agreements import calibration_rows, load_agreements
-from sim.calibration.driver import run_calibration
-from sim.calibration.spec import load_calibration
-from sim.calibration.targets import SEED_KEY, SimulationContext, Snapshot, Target, TargetContext
 from sim.cli import main
-from sim.data import agreements_path, initial_partnerships, load_world
-from sim.formation import KINDS, NONE, SIGNED, TALKS
-from sim.scenario import SCENARIO_DIR
+from sim.experiments.calibration.driver import run_calibration
+from sim.experiments.calibration.spec import load_calibration
+from sim.experiments.calibration.targets import SEED_KEY, SimulationContext, Snapshot, Target, TargetContext
+from sim.inputs.scenario import SCENARIO_DIR
+from sim.model.formation import KINDS, NONE, SIGNED, TALKS
+from sim.world.agreements import calibration_rows, load_agreements
+from sim.world.data import agreements_path, initial_partnerships, load_world
 
 HISTORY = SCENARIO_DIR / "history.toml"
 

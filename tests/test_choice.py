@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from sim.choice import CONCENTRATION_FLOOR, choose_portfolios
+from sim.model.choice import CONCENTRATION_FLOOR, choose_portfolios
 
 
 def reference_weights(linear: np.ndarray, curvature: np.ndarray) -> np.ndarray:

@@ -17,8 +17,8 @@ import pytest
 from scipy import stats
 
 from sim.cli import main
-from sim.scenario import load_scenario, shipped_scenarios
-from sim.store import TABLES, table_path
+from sim.engine.store import TABLES, table_path
+from sim.inputs.scenario import load_scenario, shipped_scenarios
 
 QGEO = str(Path(sys.executable).parent / "qgeo")
 COMMANDS = ("run", "validate", "list", "show", "plot")
@@ -302,7 +302,7 @@ def test_validate_reports_a_bad_experiment_with_the_experiment_checks(tmp_path, 
 
 
 def test_a_new_kind_of_file_is_one_entry_and_mixed_keys_are_an_error(tmp_path, monkeypatch, capsys):
-    from sim import filekinds
+    from sim.inputs import filekinds
 
     calibration = filekinds.FileKind("calibration", frozenset({"calibration"}), find=Path,
                                      check=lambda path: f"calibration {path.name}")

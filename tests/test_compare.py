@@ -10,10 +10,17 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.batch import run_scenario
 from sim.cli import main
-from sim.compare import compare, load_run, paired_interval, parse_window, shared_seeds, welch_interval
-from sim.scenario import load_scenario
+from sim.engine.batch import run_scenario
+from sim.experiments.compare import (
+    compare,
+    load_run,
+    paired_interval,
+    parse_window,
+    shared_seeds,
+    welch_interval,
+)
+from sim.inputs.scenario import load_scenario
 
 SMALL = {"steps": 4, "replications": 4}
 

@@ -1,4 +1,4 @@
-"""Tests for the baseline data files and their validating loader (sim.data)."""
+"""Tests for the baseline data files and their validating loader (sim.world.data)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.data import (
+from sim.world.data import (
     ATTRIBUTES,
     BASE_YEAR,
     DEFAULT_DATA_DIR,

@@ -9,10 +9,10 @@ import inspect
 import pytest
 
 ENTRY_POINTS: tuple[tuple[str, str], ...] = (
-    ("sim.model", "QuantumWorld"),
-    ("sim.batch", "run_scenario"),
-    ("sim.execute", "run_experiment"),
-    ("sim.analysis", "analyze"),
+    ("sim.model.quantum_world", "QuantumWorld"),
+    ("sim.engine.batch", "run_scenario"),
+    ("sim.engine.execute", "run_experiment"),
+    ("sim.experiments.analysis", "analyze"),
 )
 """Module and name of every public entry point (the model, a scenario run, an experiment, its analysis)."""
 

@@ -15,14 +15,14 @@ import psutil
 import pytest
 from threadpoolctl import threadpool_info
 
-from sim.backends import BACKENDS, DaskBackend, ProcessBackend, SerialBackend, backend_for
-from sim.batch import run_scenario
 from sim.cli import main
-from sim.execute import rerun, run_experiment
-from sim.experiment import load_experiment
-from sim.runner import one_blas_thread
-from sim.scenario import load_scenario
-from sim.store import TABLES, ResultStore, read_table, table_path
+from sim.engine.backends import BACKENDS, DaskBackend, ProcessBackend, SerialBackend, backend_for
+from sim.engine.batch import run_scenario
+from sim.engine.execute import rerun, run_experiment
+from sim.engine.runner import one_blas_thread
+from sim.engine.store import TABLES, ResultStore, read_table, table_path
+from sim.inputs.experiment import load_experiment
+from sim.inputs.scenario import load_scenario
 
 QGEO = str(Path(sys.executable).parent / "qgeo")
 

@@ -12,14 +12,14 @@ import pytest
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from sim.analysis import explained_table, stability_warnings
+from sim.base.seeds import derive_seed
 from sim.cli import main
-from sim.design import build_design, morris_indices, sobol_indices
-from sim.experiment import EXPERIMENT_DIR, load_experiment
-from sim.parameters import PARAMETERS
-from sim.plan import apply_inputs, base_scenario, plan_runs
-from sim.scenario import load_scenario
-from sim.seeds import derive_seed
+from sim.engine.plan import apply_inputs, base_scenario, plan_runs
+from sim.experiments.analysis import explained_table, stability_warnings
+from sim.inputs.design import build_design, morris_indices, sobol_indices
+from sim.inputs.experiment import EXPERIMENT_DIR, load_experiment
+from sim.inputs.scenario import load_scenario
+from sim.model.parameters import PARAMETERS
 
 BASE = """\
 name = "small"

@@ -14,11 +14,11 @@ import pandas as pd
 import psutil
 import pytest
 
-from sim.analysis import analyze
 from sim.cli import main
-from sim.execute import rerun, run_experiment
-from sim.experiment import load_experiment
-from sim.store import ResultStore
+from sim.engine.execute import rerun, run_experiment
+from sim.engine.store import ResultStore
+from sim.experiments.analysis import analyze
+from sim.inputs.experiment import load_experiment
 
 GRID = """\
 name = "grid"

@@ -12,16 +12,16 @@ import pytest
 from PIL import Image
 from scipy import stats
 
-from sim import store
-from sim.analysis import input_label, outcome_label
-from sim.batch import run_scenario
 from sim.cli import main
-from sim.data import DEFAULT_DATA_DIR
-from sim.experiment import OutcomeSpec
+from sim.engine import store
+from sim.engine.batch import run_scenario
+from sim.experiments.analysis import input_label, outcome_label
 from sim.explorer import charts
 from sim.explorer.session import Explorer
-from sim.palette import COUNTRY_COLOURS, LEADERS_COLOUR, country_style
-from sim.plots import (
+from sim.inputs.experiment import OutcomeSpec
+from sim.inputs.scenario import SCENARIO_DIR, load_scenario
+from sim.output.palette import COUNTRY_COLOURS, LEADERS_COLOUR, country_style
+from sim.output.plots import (
     LEADERS_LABEL,
     figure_provider_shares,
     figure_reliance,
@@ -29,7 +29,7 @@ from sim.plots import (
     provider_ranking,
     reliance_table,
 )
-from sim.scenario import SCENARIO_DIR, load_scenario
+from sim.world.data import DEFAULT_DATA_DIR
 
 OKABE_ITO_AND_TOL = {c.lower() for c in COUNTRY_COLOURS}
 

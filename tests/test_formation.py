@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim import QuantumWorld, formation, model_frame, partnership_graph
-from sim.data import DEFAULT_DATA_DIR
-from sim.parameters import PARAMETERS, defaults
+from sim import QuantumWorld, model_frame, partnership_graph
+from sim.model import formation
+from sim.model.parameters import PARAMETERS, defaults
+from sim.world.data import DEFAULT_DATA_DIR
 
 SEEDS = list(range(2000, 2016))
 ALPHA = 0.01

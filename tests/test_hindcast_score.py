@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
-from sim.hindcast_score import (
+from sim.experiments.hindcast_score import (
     baseline_alignment,
     baseline_popularity,
     bootstrap_auc,
@@ -182,7 +182,7 @@ def test_malformed_pairs_are_rejected(pair: str) -> None:
 
 
 def test_roc_curve_area_equals_the_auc_and_runs_from_0_to_1():
-    from sim.hindcast_score import roc_curve
+    from sim.experiments.hindcast_score import roc_curve
 
     rng = np.random.default_rng(11)
     scores = np.round(rng.normal(size=300), 1)  # many ties

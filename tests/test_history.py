@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from sim import QuantumWorld, model_frame
-from sim.agreements import CALIBRATION_END
 from sim.cli import main
-from sim.data import DEFAULT_DATA_DIR, DataError, load_world
-from sim.hindcast_score import roc_auc
-from sim.scenario import load_scenario
+from sim.experiments.hindcast_score import roc_auc
+from sim.inputs.scenario import load_scenario
+from sim.world.agreements import CALIBRATION_END
+from sim.world.data import DEFAULT_DATA_DIR, DataError, load_world
 
 ROOT = Path(__file__).resolve().parents[1]
 WORLD_2019 = ROOT / "scenarios" / "data_2019"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from sim import keypath
-from sim.bounds import Bounds
-from sim.data import DataError, load_world
-from sim.events import EventError, parse_event
-from sim.experiment import EXPERIMENT_DIR, load_experiment
-from sim.model import QuantumWorld
-from sim.parameters import PARAMETERS, defaults
-from sim.scenario import ScenarioError, load_scenario
-from sim.suggest import closest, did_you_mean
+from sim.base.bounds import Bounds
+from sim.base.suggest import closest, did_you_mean
+from sim.inputs import keypath
+from sim.inputs.experiment import EXPERIMENT_DIR, load_experiment
+from sim.inputs.scenario import ScenarioError, load_scenario
+from sim.model.events import EventError, parse_event
+from sim.model.parameters import PARAMETERS, defaults
+from sim.model.quantum_world import QuantumWorld
+from sim.world.data import DataError, load_world
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_apply_sets_each_kind_of_key_path_and_keeps_one_horizon():
 
 def test_set_experiment_input_and_engine_accept_the_same_paths():
     """A key path ``--set`` accepts is one an experiment can vary and the engine can apply."""
-    from sim.plan import apply_inputs
+    from sim.engine.plan import apply_inputs
 
     scenario = load_scenario("export_controls")
     values = {"params.dependence_weight": 2.5, "countries.VNM.dependence_aversion": 3.0,
@@ -162,10 +162,10 @@ def test_loading_a_scenario_builds_the_model_once(constructions):
 # ----------------------------------------------------------------------------- JSON schemas
 @pytest.mark.parametrize("name", ["scenario.schema.json", "experiment.schema.json"])
 def test_shipped_schemas_are_in_sync_with_the_registries(name):
-    from sim.schema import DOCS_DIR, schema_text
+    from sim.inputs.schema import DOCS_DIR, schema_text
 
     assert (DOCS_DIR / name).read_text(encoding="utf-8") == schema_text(name), (
-        f"docs/{name} is out of date: run `python -m sim.schema` (or `make schemas`)"
+        f"docs/{name} is out of date: run `python -m sim.inputs.schema` (or `make schemas`)"
     )
 
 
@@ -175,9 +175,9 @@ def test_every_shipped_file_matches_its_schema_and_the_schema_follows_the_regist
 
     import jsonschema
 
-    from sim.events import KINDS
-    from sim.scenario import SCENARIO_DIR, TOP_LEVEL_KEYS
-    from sim.schema import DOCS_DIR
+    from sim.inputs.scenario import SCENARIO_DIR, TOP_LEVEL_KEYS
+    from sim.inputs.schema import DOCS_DIR
+    from sim.model.events import KINDS
 
     scenario = json.loads((DOCS_DIR / "scenario.schema.json").read_text(encoding="utf-8"))
     experiment = json.loads((DOCS_DIR / "experiment.schema.json").read_text(encoding="utf-8"))
@@ -204,9 +204,9 @@ def test_every_shipped_file_matches_its_schema_and_the_schema_follows_the_regist
 
 # ----------------------------------------------------------------------------- event-kind registry
 def test_a_new_event_kind_is_one_registry_entry(monkeypatch, world):
-    """One entry of sim.events.KINDS: the model applies it, validation and the explorer know it."""
-    from sim.events import KINDS, EventKind, FieldSpec
+    """One entry of sim.model.events.KINDS: the model applies it, validation and the explorer know it."""
     from sim.explorer.session import describe_event
+    from sim.model.events import KINDS, EventKind, FieldSpec
 
     def grant(model, actors, targets, fields):
         model.capability[actors] += fields["amount"]

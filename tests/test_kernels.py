@@ -1,9 +1,9 @@
-"""The compiled kernels of sim.kernels against the NumPy functions they implement.
+"""The compiled kernels of sim.model.kernels against the NumPy functions they implement.
 
 Each kernel is fed the arguments the model passes it in a real state (the baseline
 world, a 2019 world and a synthetic one after some years), and its outputs are
-compared with the whole-array NumPy specification in sim.yields, sim.choice,
-sim.formation and sim.metrics. Float32 arithmetic may differ in the last bits between
+compared with the whole-array NumPy specification in sim.model.yields, sim.model.choice,
+sim.model.formation and sim.model.metrics. Float32 arithmetic may differ in the last bits between
 NumPy's vectorised log/exp and the compiled code; discrete outcomes (stages, which
 partners get weight) must agree except where a draw or a value is within rounding of
 a threshold.
@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import QuantumWorld, formation, kernels, yields
-from sim.choice import PAIR_DTYPE, choose_portfolios, dependence_risk, gumbel_shocks, partner_values
-from sim.data import DEFAULT_DATA_DIR
+from sim import QuantumWorld
+from sim.model import formation, kernels, yields
+from sim.model.choice import PAIR_DTYPE, choose_portfolios, dependence_risk, gumbel_shocks, partner_values
+from sim.world.data import DEFAULT_DATA_DIR
 
 WORLDS = {
     "baseline": {},
@@ -231,8 +232,8 @@ def test_advance_peers_matches_the_numpy_specification(monkeypatch, model):
 
 
 def test_adapt_policies_matches_the_numpy_specification(model):
-    from sim import dynamics
-    from sim.model import NONALIGNED
+    from sim.model import dynamics
+    from sim.model.quantum_world import NONALIGNED
 
     rng = np.random.default_rng(8)
     n = len(model.iso3)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from sim import QuantumWorld, model_frame, partnership_graph
-from sim.metrics import bloc_modularity
-from sim.model import BLOCS
+from sim.model.metrics import bloc_modularity
+from sim.model.quantum_world import BLOCS
 
 
 def communities(weights: dict[str, dict[int, float]], seller_bloc: dict[str, int], n_blocs: int,

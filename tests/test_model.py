@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import QuantumWorld, agent_frame, model_frame, partnership_graph
-from sim.errors import ParameterError
-from sim.events import EventError
-from sim.parameters import PARAMETERS, defaults
+from sim.base.errors import ParameterError
+from sim.model.events import EventError
+from sim.model.parameters import PARAMETERS, defaults
 
 
 def run(steps: int = 10, **kwargs) -> QuantumWorld:

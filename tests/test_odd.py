@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from sim import QuantumWorld, formation
-from sim.agreements import CALIBRATION_END, VALIDATION_YEARS
-from sim.data import ATTRIBUTES, FILES
-from sim.events import COMMON_FIELDS, EVENT_FIELDS
-from sim.model import AGENT_REPORTERS
-from sim.parameters import PARAMETERS, defaults
+from sim import QuantumWorld
+from sim.model import formation
+from sim.model.events import COMMON_FIELDS, EVENT_FIELDS
+from sim.model.parameters import PARAMETERS, defaults
+from sim.model.quantum_world import AGENT_REPORTERS
+from sim.world.agreements import CALIBRATION_END, VALIDATION_YEARS
+from sim.world.data import ATTRIBUTES, FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 ODD = ROOT / "docs" / "ODD.md"
@@ -47,10 +48,17 @@ OBSERVATION_HEADER = ("key", "definition")
 KIND_HEADER = ("kind", "between", "dependence share", "overhead units", "valued by")
 CONSTANT_HEADER = ("constant", "value", "meaning")
 CONSTANTS = (
-    "sim.yields.USD_PER_UNIT", "sim.yields.CAPABILITY_FLOOR", "sim.choice.YIELD_FLOOR",
-    "sim.choice.TIE_BREAK", "sim.choice.CONCENTRATION_FLOOR", "sim.model.PROGRAMME_CAP",
-    "sim.dynamics.DENIAL_RESPONSE_SPEED", "sim.world.SYNTHETIC_BUDGET_SPREAD",
-    "sim.world.SYNTHETIC_ALIGNMENT_SPREAD", "sim.data.BASE_YEAR", "sim.agreements.CALIBRATION_END",
+    "sim.model.yields.USD_PER_UNIT",
+    "sim.model.yields.CAPABILITY_FLOOR",
+    "sim.model.choice.YIELD_FLOOR",
+    "sim.model.choice.TIE_BREAK",
+    "sim.model.choice.CONCENTRATION_FLOOR",
+    "sim.model.quantum_world.PROGRAMME_CAP",
+    "sim.model.dynamics.DENIAL_RESPONSE_SPEED",
+    "sim.world.arrays.SYNTHETIC_BUDGET_SPREAD",
+    "sim.world.arrays.SYNTHETIC_ALIGNMENT_SPREAD",
+    "sim.world.data.BASE_YEAR",
+    "sim.world.agreements.CALIBRATION_END",
 )
 """Fixed constants of the code that the document's table of constants (section 7.17) must list."""
 

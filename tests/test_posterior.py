@@ -10,9 +10,9 @@ import pytest
 from scipy import stats
 
 from sim.cli import main
-from sim.posterior import load_posterior, with_values
-from sim.runner import simulate, simulate_model
-from sim.scenario import SCENARIO_DIR, load_scenario
+from sim.engine.runner import simulate, simulate_model
+from sim.inputs.posterior import load_posterior, with_values
+from sim.inputs.scenario import SCENARIO_DIR, load_scenario
 
 HISTORY = SCENARIO_DIR / "history.toml"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.runner import run_replication
-from sim.scenario import load_scenario
+from sim.engine.runner import run_replication
+from sim.inputs.scenario import load_scenario
 
 
 def test_replication_frames_are_tidy_and_labelled():
@@ -38,7 +38,7 @@ def test_without_agents():
 
 def test_edges_match_the_models_partnership_graph_at_the_end():
     from sim import QuantumWorld, partnership_graph
-    from sim.runner import simulate
+    from sim.engine.runner import simulate
 
     scenario = load_scenario("baseline", ["steps=5"])
     data = simulate(scenario, 21, replication=2)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.data import BASE_YEAR, load_world
-from sim.parameters import PARAMETERS, defaults
-from sim.scenario import (
+from sim.base.seeds import derive_seeds
+from sim.inputs.scenario import (
     SCENARIO_DIR,
     Scenario,
     ScenarioError,
@@ -14,7 +13,8 @@ from sim.scenario import (
     load_scenario,
     shipped_scenarios,
 )
-from sim.seeds import derive_seeds
+from sim.model.parameters import PARAMETERS, defaults
+from sim.world.data import BASE_YEAR, load_world
 
 EXPORT_EVENT = """
 [[events]]
@@ -259,7 +259,7 @@ def test_readme_parameter_reference_matches_the_code():
 
 
 def test_readme_event_and_scenario_references_match_the_code():
-    from sim.events import EVENT_FIELDS
+    from sim.model.events import EVENT_FIELDS
 
     rows = readme_table_rows("kind")
     assert [row[0] for row in rows] == list(EVENT_FIELDS)

@@ -16,7 +16,7 @@ import textwrap
 import pytest
 
 import sim
-from sim.cli import COMMAND_MODULES
+from sim.cli.qgeo import COMMAND_MODULES
 
 HEAVY: tuple[str, ...] = (
     "numpy", "pandas", "mesa", "matplotlib", "scipy", "dask", "distributed", "solara", "pyarrow",
@@ -44,9 +44,9 @@ def test_import_sim_imports_no_heavy_library():
 
 
 def test_building_the_parser_imports_no_heavy_library():
-    found = imported_after("import sim.cli\nsim.cli.build_parser()")
+    found = imported_after("import sim.cli.qgeo\nsim.cli.qgeo.build_parser()")
     assert found["heavy"] == [], f"the command line's parser imports {found['heavy']}"
-    assert "sim.model" not in found["sim"] and "sim.scenario" not in found["sim"]
+    assert "sim.model.quantum_world" not in found["sim"] and "sim.inputs.scenario" not in found["sim"]
 
 
 def test_every_help_imports_no_heavy_library():
@@ -80,10 +80,10 @@ def test_version_imports_no_heavy_library():
 
 def test_the_public_names_import_on_first_use():
     found = imported_after("from sim import QuantumWorld, agent_frame, model_frame, partnership_graph")
-    assert {"sim.model", "sim.results", "sim.network"} <= set(found["sim"])
-    from sim.model import QuantumWorld
-    from sim.network import partnership_graph
-    from sim.results import agent_frame, model_frame
+    assert {"sim.model.quantum_world", "sim.output.frames", "sim.output.network"} <= set(found["sim"])
+    from sim.model.quantum_world import QuantumWorld
+    from sim.output.frames import agent_frame, model_frame
+    from sim.output.network import partnership_graph
 
     assert (sim.QuantumWorld, sim.model_frame, sim.agent_frame, sim.partnership_graph) == (
         QuantumWorld, model_frame, agent_frame, partnership_graph)
@@ -100,15 +100,16 @@ def test_importing_and_plotting_leaves_the_users_matplotlib_settings_alone(tmp_p
     code = f"""
         import matplotlib
         before = dict(matplotlib.rcParams)
-        import sim.analysis, sim.calibration.plots, sim.compare_report, sim.plots
+        import sim.experiments.analysis, sim.experiments.calibration.plots
+        import sim.experiments.compare_report, sim.output.plots
         assert dict(matplotlib.rcParams) == before, "importing changed rcParams"
-        from sim.batch import run_scenario
-        from sim.scenario import load_scenario
+        from sim.engine.batch import run_scenario
+        from sim.inputs.scenario import load_scenario
         run_scenario(load_scenario("baseline", [], {{"steps": 2, "replications": 2}}),
                                {str(tmp_path / "run")!r}, plots=True)
         changed = sorted(k for k, v in matplotlib.rcParams.items() if before[k] != v)
         assert changed == [], f"plotting changed rcParams: {{changed}}"
-        figure, ax = sim.plots.new_figure()
+        figure, ax = sim.output.plots.new_figure()
         assert not ax.spines["top"].get_visible() and ax.spines["left"].get_visible()
         assert matplotlib.rcParams["axes.spines.top"] and not matplotlib.rcParams["axes.grid"]
     """
@@ -119,7 +120,7 @@ def test_importing_and_plotting_leaves_the_users_matplotlib_settings_alone(tmp_p
 def test_the_figure_style_is_in_force_when_a_figure_is_saved(tmp_path):
     import matplotlib
 
-    from sim.plots import RC_STYLE, new_figure, save_figure
+    from sim.output.plots import RC_STYLE, new_figure, save_figure
 
     figure, ax = new_figure()
     ax.plot([0, 1, 2], [1, 3, 2])

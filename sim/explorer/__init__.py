@@ -6,5 +6,5 @@ immutable snapshots of it; :mod:`sim.explorer.ensemble` runs N replications of
 it (or of another scenario) in a background thread; :mod:`sim.explorer.charts`
 turns a snapshot into ECharts options; :mod:`sim.explorer.mathdoc` turns Markdown
 with LaTeX maths into HTML with MathML on the server; :mod:`sim.explorer.components`
-are the Solara components, and :mod:`sim.app` assembles them into the page.
+are the Solara components, and :mod:`sim.explorer.app` assembles them into the page.
 """

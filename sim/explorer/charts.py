@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.explorer.session import LAYOUT_ASPECT, CountryView, Snapshot
-from sim.palette import LEADERS_COLOUR, PEER_COLOUR, ROLE_COLOURS, ROLE_LABELS, country_style
+from sim.output.palette import LEADERS_COLOUR, PEER_COLOUR, ROLE_COLOURS, ROLE_LABELS, country_style
 
 MIN_NODE, MAX_NODE = 7.0, 40.0
 """Node diameters (px) of the smallest and largest capability at build time."""

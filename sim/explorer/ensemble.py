@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.runner import simulate
-from sim.scenario import Scenario
-from sim.seeds import derive_seeds
-from sim.summary import summarize
+from sim.base.seeds import derive_seeds
+from sim.engine.runner import simulate
+from sim.inputs.scenario import Scenario
+from sim.output.summary import summarize
 
 DEFAULT_REPLICATIONS = 10
 """Replications the ensemble button runs unless the page says otherwise."""
@@ -34,7 +34,7 @@ class Ensemble:
     Attributes:
         label: What the page calls it (``"these settings"`` or a scenario name).
         replications: Number of replications.
-        summary: :func:`sim.summary.summarize` of their model frames: per ``year`` and ``outcome``,
+        summary: :func:`sim.output.summary.summarize` of their model frames: per ``year`` and ``outcome``,
             ``n``, ``mean``, ``sd``, ``ci_low`` and ``ci_high`` (95%).
     """
 

@@ -26,19 +26,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.data import load_world_cached
-from sim.errors import UserError
-from sim.events import KINDS as EVENT_KINDS
-from sim.events import Event
+from sim.base.errors import UserError
+from sim.base.seeds import derive_seed
+from sim.base.suggest import did_you_mean
 from sim.explorer.defaults import DEFAULT_SCENARIO
 from sim.explorer.ensemble import Ensemble
-from sim.model import QuantumWorld
-from sim.network import partnership_graph
-from sim.parameters import PARAMETERS, SliderRange, check_parameter
-from sim.results import model_frame
-from sim.scenario import Scenario, find_scenario, load_scenario, shipped_scenarios
-from sim.seeds import derive_seed
-from sim.suggest import did_you_mean
+from sim.inputs.scenario import Scenario, find_scenario, load_scenario, shipped_scenarios
+from sim.model.events import KINDS as EVENT_KINDS
+from sim.model.events import Event
+from sim.model.parameters import PARAMETERS, SliderRange, check_parameter
+from sim.model.quantum_world import QuantumWorld
+from sim.output.frames import model_frame
+from sim.output.network import partnership_graph
+from sim.world.data import load_world_cached
 
 SAVED_SUFFIX = "_explored"
 """Appended to the scenario's name in a scenario saved from the page."""
@@ -90,7 +90,7 @@ class Settings:
     seed: int | None = None
 
     def overrides(self) -> dict[str, Any]:
-        """The settings as typed overrides for :func:`sim.scenario.load_scenario`.
+        """The settings as typed overrides for :func:`sim.inputs.scenario.load_scenario`.
 
         Returns:
             Keys ``params.<p>``, ``countries.<ISO3>.<attribute>`` and ``seed``.
@@ -305,7 +305,8 @@ def opened_file(given: str) -> str:
 
     Raises:
         ExplorerError: A bare word that is not a shipped scenario's name, naming the nearest one.
-        sim.scenario.ScenarioError: No such file, or not a valid scenario (which key, what was expected).
+        sim.inputs.scenario.ScenarioError: No such file, or not a valid scenario (which key, what was
+            expected).
     """
     names = scenario_names()
     if not given.endswith(".toml") and not Path(given).is_file():
@@ -338,7 +339,7 @@ class Explorer:
 
         Raises:
             ExplorerError: Unknown scenario name.
-            sim.scenario.ScenarioError: A file that does not exist or is not a valid scenario.
+            sim.inputs.scenario.ScenarioError: A file that does not exist or is not a valid scenario.
         """
         self._lock = threading.RLock()
         self._names = scenario_names()
@@ -392,7 +393,7 @@ class Explorer:
 
         Raises:
             ExplorerError: Not a page parameter.
-            sim.errors.ParameterError: Value out of range.
+            sim.base.errors.ParameterError: Value out of range.
         """
         if name not in PAGE_PARAMETERS:
             raise ExplorerError(f"{name!r} is not a page parameter{did_you_mean(name, PAGE_PARAMETERS)}")
@@ -426,7 +427,7 @@ class Explorer:
 
         Raises:
             ExplorerError: Not one of :data:`COUNTRY_ATTRIBUTES`.
-            sim.scenario.ScenarioError: Value out of range.
+            sim.inputs.scenario.ScenarioError: Value out of range.
         """
         if attribute not in COUNTRY_ATTRIBUTES:
             raise ExplorerError(
@@ -444,7 +445,7 @@ class Explorer:
             seed: Root seed (>= 0).
 
         Raises:
-            sim.scenario.ScenarioError: Not a valid seed.
+            sim.inputs.scenario.ScenarioError: Not a valid seed.
         """
         with self._lock:
             self._configure(replace(self.settings, seed=int(seed)))
@@ -500,7 +501,7 @@ class Explorer:
         next year.
 
         Args:
-            raw: Event fields without ``year`` (see :data:`sim.events.KINDS`).
+            raw: Event fields without ``year`` (see :data:`sim.model.events.KINDS`).
             text: How the page lists it.
 
         Returns:
@@ -508,7 +509,7 @@ class Explorer:
 
         Raises:
             ExplorerError: The run reached its horizon.
-            sim.events.EventError: An invalid event.
+            sim.model.events.EventError: An invalid event.
         """
         with self._lock:
             model = self.model
@@ -788,7 +789,7 @@ class Explorer:
 
 
 def describe_event(raw: Mapping[str, Any]) -> str:
-    """One line describing a scheduled event, as its kind in :data:`sim.events.KINDS` words it.
+    """One line describing a scheduled event, as its kind in :data:`sim.model.events.KINDS` words it.
 
     Args:
         raw: The event as plain data.
@@ -814,7 +815,7 @@ def parameter_label(name: str) -> str:
 
 
 def parameter_doc(name: str) -> str:
-    """What a parameter means, from :data:`sim.parameters.PARAMETERS`.
+    """What a parameter means, from :data:`sim.model.parameters.PARAMETERS`.
 
     Args:
         name: Parameter name.

@@ -1,0 +1,1 @@
+"""Base: user errors, wording, seeds and small helpers every layer may use."""

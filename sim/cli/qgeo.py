@@ -1,0 +1,108 @@
+"""The ``qgeo`` command line: one sub-command per module in :mod:`sim.cli.commands`.
+
+Each command module defines ``register(subparsers)``, which adds its parser and
+sets ``handler`` (a function of the parsed arguments returning an exit code).
+Errors a user can fix (bad files, keys, values) are raised as
+:class:`sim.base.errors.UserError` subclasses and printed without a traceback, with
+exit code 2, as are usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from sim.base.errors import UserError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "run", "validate", "list", "show", "plot", "compare", "hindcast", "calibrate", "experiment", "analyze",
+    "ui",
+)
+"""Modules of sim.cli.commands, in the order their commands are listed in --help."""
+
+
+def package_version() -> str:
+    """Installed version of qgeo.
+
+    Returns:
+        The version string, or ``"unknown"`` when running from an uninstalled tree.
+    """
+    from importlib.metadata import PackageNotFoundError, version  # slow to import: only for --version
+
+    try:
+        return version("qgeo")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class VersionAction(argparse.Action):
+    """``--version``: print the installed version and exit, looking it up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        """Take no value, like argparse's own ``version`` action."""
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show program's version number and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        """Print ``qgeo VERSION`` on standard output and exit with code 0."""
+        print(f"qgeo {package_version()}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every registered command.
+
+    Returns:
+        The parser.
+    """
+    parser = argparse.ArgumentParser(
+        prog="qgeo",
+        description="Agent-based simulator of international quantum-technology partnerships.",
+        epilog="Example: qgeo run scenarios/baseline.toml --replications 10 --out runs/baseline",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=VersionAction)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"sim.cli.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Args:
+        argv: Arguments (default ``sys.argv[1:]``).
+
+    Returns:
+        Exit code: 0 on success, 2 on a usage or input error (or when the output is closed
+        early), 130 when interrupted.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    prefix = f"qgeo {args.command}" if args.command else "qgeo"
+    try:
+        if getattr(args, "handler", None) is None:
+            parser.print_help()
+            code = 2
+        else:
+            code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a reader that stopped early shows here, not as an error at interpreter exit
+        return code
+    except UserError as error:
+        print(f"{prefix}: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `qgeo list | head -2`: the reader stopped early
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
+        print(f"{prefix}: error: the output was closed early (broken pipe)", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prefix}: interrupted; finished results are kept "
+              "(re-run with --resume to continue)", file=sys.stderr)
+        return 130
+

@@ -1,0 +1,134 @@
+"""Running an experiment: its plan on the engine, streamed into an experiment directory.
+
+The experiment's plan (:func:`sim.engine.plan.plan_runs`), the run kernels
+(:mod:`sim.engine.runner`), the backends (:mod:`sim.engine.backends`), the store
+(:class:`sim.engine.store.ResultStore`) and the session (:func:`sim.engine.session.run_session`) are
+the same as a scenario run's; an experiment keeps a few outcomes per run instead of
+the full tables. :func:`rerun` repeats any run alone with identical data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.engine.backends import backend_for
+from sim.engine.plan import base_scenario, plan_runs
+from sim.engine.runner import RunContext, plain, run_replication, run_scenario_of
+from sim.engine.session import Summary, run_session
+from sim.engine.store import ResultStore
+from sim.inputs.design import build_design
+from sim.inputs.experiment import Experiment, ExperimentError
+from sim.inputs.posterior import Posterior
+
+
+def context_for(experiment: Experiment, posterior: Posterior | None = None) -> RunContext:
+    """The context shipped with every task of an experiment.
+
+    Args:
+        experiment: The experiment.
+        posterior: Run replication ``r`` with posterior draw ``r`` (see :mod:`sim.inputs.posterior`).
+
+    Returns:
+        The context.
+    """
+    draws = () if posterior is None else tuple(posterior.draw(experiment.spec.replications,
+                                                              experiment.spec.seed))
+    return RunContext(base_scenario(experiment), tuple(experiment.spec.outcomes), experiment.inputs, draws)
+
+
+def run_experiment(
+    experiment: Experiment,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    resume: bool = False,
+    chunk_size: int | None = None,
+    progress: bool | None = None,
+    command: str | None = None,
+    posterior: Posterior | None = None,
+) -> Summary:
+    """``run_experiment(experiment, out, *, workers=1, scheduler=None, resume=False)``: run an experiment.
+
+    Runs (or resumes) every run of the experiment's plan, streaming results to ``out`` as chunks
+    of runs finish (see :mod:`sim.engine.store`); a run that raises is recorded in ``failures.jsonl`` and
+    the others go on. This is what ``qgeo experiment`` does before it analyses the results
+    (:func:`sim.experiments.analysis.analyze`).
+
+    Args:
+        experiment: The validated experiment.
+        out: Output directory.
+        workers: Local processes (1: serial in this process); workers of a local Dask cluster.
+        scheduler: Dask scheduler address, or ``"local"`` for a local cluster; None: no Dask.
+        resume: Continue ``out``, running only the runs without stored outcomes.
+        chunk_size: Runs per task (default: guided, see :func:`sim.engine.plan.chunked`).
+        progress: Show a progress bar (default: when stderr is a terminal).
+        command: Command line, for the manifest.
+        posterior: Run replication ``r`` of every design point with posterior draw ``r``.
+
+    Returns:
+        The session's summary.
+
+    Raises:
+        KeyboardInterrupt: On Ctrl-C, after storing what finished (manifest status "interrupted").
+        WorkerLost: If a local worker process died (manifest status "aborted").
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from sim.engine.execute import run_experiment
+        >>> from sim.inputs.experiment import load_experiment
+        >>> work = Path(tempfile.mkdtemp())
+        >>> _ = (work / "tiny.toml").write_text('''
+        ... name = "tiny"
+        ... scenario = "baseline"
+        ... seed = 1
+        ... steps = 2
+        ... replications = 2
+        ... design = {type = "grid"}
+        ... inputs = [{name = "params.dependence_weight", values = [1.0, 2.0]}]
+        ... outcomes = [{name = "share_RUS", metric = "share_RUS"}]
+        ... ''')
+        >>> summary = run_experiment(load_experiment(work / "tiny.toml"), work / "tiny", progress=False)
+        >>> summary.total, summary.done, summary.failed
+        (4, 4, 0)
+    """
+    # The backend starts first: helper processes fork before this process starts threads.
+    with backend_for(workers, scheduler) as backend:
+        store = ResultStore(Path(out))
+        plan = store.open(experiment, base_scenario(experiment), resume, posterior)
+        return run_session(context_for(experiment, posterior), plan, store, backend, name=experiment.name,
+                           chunk_size=chunk_size, progress=progress, command=command)
+
+
+def rerun(experiment: Experiment, run: int, *, collect_agents: bool = True,
+          plan: pd.DataFrame | None = None, draws: Sequence[Mapping[str, float]] | None = None,
+          ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
+    """Repeat one run of an experiment alone.
+
+    Args:
+        experiment: The experiment.
+        run: The run's index.
+        collect_agents: Also return per-country data.
+        plan: The run plan (default: derived from the experiment; pass a stored plan to use it).
+        draws: The posterior draws of the replications (as the manifest records them), or None.
+
+    Returns:
+        ``(model_frame, agent_frame, plan_row)`` of the run: identical to what the experiment stored.
+
+    Raises:
+        ExperimentError: If ``run`` is not an index of the plan.
+    """
+    plan = plan_runs(experiment, build_design(experiment)) if plan is None else plan
+    if not 0 <= run < len(plan):
+        raise ExperimentError(f"--only-run: expected a run index in 0-{len(plan) - 1}, found {run}")
+    row = plan.iloc[[run]].to_dict("records")[0]
+    context = RunContext(base_scenario(experiment), inputs=experiment.inputs, draws=tuple(draws or ()))
+    scenario, _ = run_scenario_of(context, row)
+    model, agents = run_replication(scenario, int(row["seed"]), collect_agents=collect_agents,
+                                    replication=int(row["replication"]))
+    return model, agents, {key: plain(value) for key, value in row.items()}

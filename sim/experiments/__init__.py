@@ -1,0 +1,1 @@
+"""Experiments: analysis, hindcast, comparison and calibration built on the engine."""

@@ -1,0 +1,1 @@
+"""Inputs: scenario and experiment files, key paths, designs and posteriors, validated."""

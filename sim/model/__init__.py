@@ -1,0 +1,1 @@
+"""Model: the Mesa model, its agents, submodels, compiled kernels, events and parameters."""

@@ -1,0 +1,1 @@
+"""Output: tidy tables and the network of a model run, summaries, colours and figures."""
