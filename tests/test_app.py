@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
+import sys
 import time
 
 import ipyvuetify as v
@@ -14,7 +16,7 @@ import solara
 
 from sim.base.seeds import derive_seed
 from sim.cli import main
-from sim.cli.commands.ui import scenario_name, server_command
+from sim.cli.commands.ui import scenario_name, server_command, server_environment
 from sim.engine.runner import simulate
 from sim.engine.store import read_table
 from sim.explorer import charts
@@ -608,3 +610,14 @@ def test_ensemble_runner_delivers_in_job_order_and_never_after_a_cancel():
     runner = EnsembleRunner(on_change=cancel_after_the_first_replication)
     runner.start(jobs, 3, cancelled.append).join(timeout=120)
     assert cancelled == [] and runner.total == 0
+
+
+def test_ui_sessions_of_vanished_browsers_are_freed_after_the_timeout(capsys):
+    env = server_environment("baseline", 7)
+    code = ("import solara.server.settings as s, solara.util as u; "
+            "print(u.parse_timedelta(s.kernel.cull_timeout))")
+    seconds = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                             check=True).stdout.strip()
+    assert float(seconds) == 7 * 60  # the real Solara settings read the timeout qgeo sets
+    assert main(["ui", "baseline", "--session-timeout", "0"]) == 2
+    assert "--session-timeout expected a number of minutes >= 1, found 0" in capsys.readouterr().err

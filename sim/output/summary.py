@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit  # the t quantile; scipy.stats costs 0.8 s more to import
 
 SUMMARY_COLUMNS: tuple[str, ...] = ("n", "mean", "sd", "ci_low", "ci_high")
 """Statistics :func:`summarize` reports for every key and outcome."""
@@ -92,7 +92,7 @@ def mean_ci(
     table = values.agg(["count", "mean", "std"]).rename(columns={"count": "n", "std": "sd"})
     n = table["n"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        quantile = stats.t.ppf(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
+        quantile = stdtrit(np.where(n > 1, n - 1, np.nan), 0.5 + level / 2)
         half = quantile * table["sd"].to_numpy(dtype=float) / np.sqrt(n)
     table["ci_low"] = table["mean"] - half
     table["ci_high"] = table["mean"] + half

@@ -12,6 +12,8 @@ from sim.base.errors import UserError
 from sim.explorer.defaults import DEFAULT_SCENARIO, SCENARIO_ENV
 
 DEFAULT_PORT = 8765
+DEFAULT_SESSION_MINUTES = 30
+"""Minutes the server keeps a page's session after its browser vanished without closing it."""
 
 
 class UiError(UserError, ValueError):
@@ -41,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only)")
     parser.add_argument("--open", action="store_true", help="open a browser tab when the server is up")
+    parser.add_argument("--session-timeout", type=int, default=DEFAULT_SESSION_MINUTES, metavar="MINUTES",
+                        help="free a page's session this long after its browser disconnected "
+                        f"(default {DEFAULT_SESSION_MINUTES}; Solara's own default is 24 hours)")
     parser.set_defaults(handler=run)
 
 
@@ -88,6 +93,22 @@ def server_command(port: int, host: str, open_browser: bool) -> list[str]:
     ]
 
 
+def server_environment(scenario: str, session_minutes: int) -> dict[str, str]:
+    """The environment of the Solara server: the scenario to open, the session timeout, no telemetry.
+
+    Args:
+        scenario: What the page opens (:func:`scenario_name`).
+        session_minutes: Minutes a session lives after its browser disconnected (Solara's kernel
+            cull timeout, ``SOLARA_KERNEL_CULL_TIMEOUT``).
+
+    Returns:
+        This process's environment with those settings.
+    """
+    env = {**os.environ, SCENARIO_ENV: scenario, "SOLARA_KERNEL_CULL_TIMEOUT": f"{session_minutes}m"}
+    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no usage reports from students' machines
+    return env
+
+
 def check_port_free(host: str, port: int) -> None:
     """Fail early, with a clear message, when the address cannot be served on.
 
@@ -129,11 +150,12 @@ def run(args: argparse.Namespace) -> int:
     from sim.base.lifetime import end_with_parent
 
     name = scenario_name(args.scenario)
+    if args.session_timeout < 1:
+        raise UiError(f"--session-timeout expected a number of minutes >= 1, found {args.session_timeout}")
     if not 0 < args.port < 65536:
         raise UiError(f"--port expected a port number in 1-65535, found {args.port}")
     check_port_free(args.host, args.port)
-    env = {**os.environ, SCENARIO_ENV: name}
-    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no usage reports from students' machines
+    env = server_environment(name, args.session_timeout)
     print(f"qgeo ui: serving the explorer on http://{args.host}:{args.port}/ (scenario {name}); "
           "Ctrl-C stops it", flush=True)
     server = subprocess.Popen(server_command(args.port, args.host, args.open), env=env,  # ends with us
