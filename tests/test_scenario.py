@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from sim.base.seeds import derive_seeds
+from sim.cli import main
 from sim.inputs.scenario import (
     SCENARIO_DIR,
     Scenario,
@@ -337,3 +341,23 @@ def test_annotated_toml_lists_every_parameter_and_resolves_to_the_same_scenario(
     path = tmp_path / "shown.toml"
     path.write_text(text)
     assert load_scenario(path).digest() == scenario.digest()
+
+
+@pytest.mark.parametrize("name", ["../../x", "/abs/x", "..", ".hidden", "a/b", "x" * 101])
+def test_a_scenario_name_is_a_name_not_a_path(tmp_path, capsys, name):
+    path = tmp_path / "named.toml"
+    path.write_text(f'extends = "baseline"\nname = {name!r}\n'.replace("'", '"'))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "name: expected a name of at most 100 letters" in err and repr(name) in err
+    assert "Traceback" not in err
+
+
+def test_an_experiment_name_is_a_name_not_a_path(tmp_path, capsys):
+    shipped = (Path(__file__).resolve().parents[1] / "experiments" / "openness_vs_dependence.toml")
+    shipped = shipped.read_text()
+    path = tmp_path / "dots.toml"
+    path.write_text(re.sub(r'(?m)^name = .*$', 'name = ".."', shipped))
+    assert main(["experiment", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "name: expected a name of at most 100 letters" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -46,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from sim.base.bounds import Bounds
 from sim.base.errors import UserError
-from sim.base.paths import PROJECT_ROOT
+from sim.base.paths import NAME_PATTERN, PROJECT_ROOT
 from sim.base.suggest import did_you_mean
 from sim.inputs import keypath
 from sim.inputs.validation import file_message
@@ -165,7 +165,7 @@ class ExperimentSpec(_Strict):
         plots: Extra plots to draw.
     """
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: Annotated[str, Field(min_length=1, pattern=NAME_PATTERN)]
     description: str = ""
     scenario: str
     seed: Annotated[int, Field(ge=0, lt=2**63)]

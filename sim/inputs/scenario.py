@@ -47,7 +47,7 @@ import pydantic
 import tomli_w
 
 from sim.base.errors import ParameterError, UserError
-from sim.base.paths import PROJECT_ROOT, display_path
+from sim.base.paths import NAME_PATTERN, PROJECT_ROOT, display_path
 from sim.base.seeds import derive_seeds
 from sim.base.suggest import did_you_mean
 from sim.inputs import keypath
@@ -92,7 +92,7 @@ class Scenario(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    name: str = pydantic.Field(min_length=1)
+    name: str = pydantic.Field(min_length=1, pattern=NAME_PATTERN)
     description: str = ""
     data: Path | None = None
     steps: int

@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
 
 from sim.base.bounds import Bounds
-from sim.base.paths import PROJECT_ROOT
+from sim.base.paths import NAME_PATTERN, PROJECT_ROOT
 from sim.model.events import KINDS
 from sim.model.parameters import PARAMETERS, check_parameter
 from sim.world.data import ATTRIBUTE_RANGES
@@ -108,7 +108,7 @@ class ScenarioFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="qgeo scenario file")
 
-    name: str | None = Field(None, min_length=1)
+    name: str | None = Field(None, min_length=1, pattern=NAME_PATTERN)
     description: str | None = None
     extends: str | None = None
     data: str | None = None

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.base.paths import NAME_PATTERN
 from sim.base.suggest import did_you_mean
 
 _EXPECTED: dict[str, str] = {
@@ -95,6 +96,10 @@ def first_problem(error: ValidationError, model: type[BaseModel]) -> Problem:
         return Problem(where, "missing required key")
     if kind == "value_error":
         return Problem(where, str(first["ctx"]["error"]) if "ctx" in first else first["msg"], own=True)
+    if kind == "string_pattern_mismatch" and first.get("ctx", {}).get("pattern") == NAME_PATTERN:
+        expected = ("a name of at most 100 letters, digits, '_', '.' and '-' that starts with a letter or "
+                    "digit (it names a directory under runs/, so it is never a path)")
+        return Problem(where, f"expected {expected}, found {first.get('input')!r}")
     template = _EXPECTED.get(kind)
     if template is not None:
         expected = template.format(**first.get("ctx", {}))
