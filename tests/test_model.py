@@ -15,6 +15,7 @@ from sim import QuantumWorld, agent_frame, model_frame, partnership_graph
 from sim.base.errors import ParameterError
 from sim.model.events import EventError
 from sim.model.parameters import PARAMETERS, defaults
+from sim.model.quantum_world import ModelStateError
 
 
 def run(steps: int = 10, **kwargs) -> QuantumWorld:
@@ -386,3 +387,35 @@ def test_finished_models_are_freed():
     del model
     gc.collect()
     assert ref() is None
+
+
+def corner_or_inside(name: str) -> st.SearchStrategy[float]:
+    """A parameter's documented low end, high end, or any value between (the whole box, corners included)."""
+    spec = PARAMETERS[name]
+    if spec.integer:
+        return st.sampled_from([int(spec.low), int(spec.high)]) | st.integers(int(spec.low), int(spec.high))
+    return st.sampled_from([spec.low, spec.high]) | st.floats(spec.low, spec.high, allow_nan=False)
+
+
+whole_box = st.fixed_dictionaries(
+    {name: corner_or_inside(name) for name in PARAMETERS if name not in ("steps", "n_countries")}
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=whole_box, seed=st.integers(0, 2**31))
+def test_no_value_in_the_documented_box_breaks_the_state(params, seed):
+    model = QuantumWorld(steps=10, seed=seed, **params)  # _check_state raises ModelStateError otherwise
+    while model.running:
+        model.step()
+        check_invariants(model)
+        shares = model.share
+        assert abs(shares.sum() - 1.0) < 1e-9 or shares.sum() == 0.0  # every seller's share is counted
+
+
+def test_a_broken_state_is_named_with_its_quantity_and_year():
+    model = QuantumWorld(steps=3, seed=1)
+    model.step()
+    model.capability[model.index_of("VNM")] = np.nan
+    with pytest.raises(ModelStateError, match=r"year 2026: capability of 1 countries .*first: VNM, nan"):
+        model._check_state()

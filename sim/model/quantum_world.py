@@ -45,6 +45,14 @@ AGENT_REPORTERS: tuple[str, ...] = (
 """Per-country values the DataCollector records at every step (model arrays of these names)."""
 _DEFAULT: dict[str, Any] = defaults()
 """Parameter defaults, from the registry :data:`sim.model.parameters.PARAMETERS`."""
+STATE_CHECKED: tuple[str, ...] = ("capability", "budget", "spending", "openness", "price", "share")
+"""Per-country state that must stay finite and non-negative every year (:meth:`QuantumWorld._check_state`)."""
+
+
+class ModelStateError(RuntimeError):
+    """The model's state left the valid numbers (NaN, infinity or a negative stock): a bug to report."""
+
+
 SCIENCE, PROGRAMME, COMMERCIAL = (formation.KINDS.index(k) for k in ("science", "programme", "commercial"))
 
 
@@ -376,9 +384,26 @@ class QuantumWorld(mesa.Model):
         self._grow_capability()
         self._promote()
         self._update_metrics()
+        self._check_state()
         self.datacollector.collect(self)
         if self.steps >= self.horizon:
             self.running = False
+
+    def _check_state(self) -> None:
+        """Refuse a year whose state holds a NaN, an infinity or a negative stock, before it is recorded.
+
+        Raises:
+            ModelStateError: Naming the quantity, the year and the first country concerned.
+        """
+        for name in STATE_CHECKED:
+            values = getattr(self, name)
+            bad = ~np.isfinite(values) | (values < 0)
+            if bad.any():
+                first = int(np.flatnonzero(bad)[0])
+                raise ModelStateError(
+                    f"year {self.year}: {name} of {int(bad.sum())} countries is not a finite non-negative "
+                    f"number (first: {self.iso3[first]}, {float(values[first])})"
+                )
 
     def _apply_events(self, year: int) -> None:
         """Apply the events scheduled for ``year``."""
