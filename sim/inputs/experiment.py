@@ -42,14 +42,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
 from sim.base.bounds import Bounds
 from sim.base.errors import UserError
 from sim.base.paths import NAME_PATTERN, PROJECT_ROOT
 from sim.base.suggest import did_you_mean
 from sim.inputs import keypath
-from sim.inputs.validation import file_message
+from sim.inputs.validation import StrictModel, file_message
 from sim.world.data import ATTRIBUTES
 
 EXPERIMENT_DIR = PROJECT_ROOT / "experiments"
@@ -65,11 +65,7 @@ class ExperimentError(UserError, ValueError):
     """An experiment file that is not valid: names the file, key path, expected and found."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
-
-
-class DesignSpec(_Strict):
+class DesignSpec(StrictModel):
     """How the design points are chosen.
 
     Attributes:
@@ -91,7 +87,7 @@ class DesignSpec(_Strict):
     seed: Annotated[int, Field(ge=0)] | None = None
 
 
-class InputSpec(_Strict):
+class InputSpec(StrictModel):
     """One input: a scenario key path and its values (grid) or range (sampled designs).
 
     Attributes:
@@ -111,7 +107,7 @@ class InputSpec(_Strict):
     integer: bool = False
 
 
-class OutcomeSpec(_Strict):
+class OutcomeSpec(StrictModel):
     """One outcome kept from every run.
 
     Attributes:
@@ -127,7 +123,7 @@ class OutcomeSpec(_Strict):
     window: tuple[int, int] | None = None
 
 
-class PlotSpec(_Strict):
+class PlotSpec(StrictModel):
     """One plot to draw (besides the defaults of the design).
 
     Attributes:
@@ -148,7 +144,7 @@ class PlotSpec(_Strict):
     by: str | None = None
 
 
-class ExperimentSpec(_Strict):
+class ExperimentSpec(StrictModel):
     """The contents of an experiment file (structure only; see :func:`load_experiment`).
 
     Attributes:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sim.base.paths import NAME_PATTERN
 from sim.base.suggest import did_you_mean
@@ -32,6 +32,12 @@ _EXPECTED: dict[str, str] = {
 }
 """Wording of what was expected, by pydantic error type (others use pydantic's own words)."""
 
+
+
+class StrictModel(BaseModel):
+    """Base of the file models: unknown keys are errors (with a "did you mean"), values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
 
 @dataclass(frozen=True)
 class Problem:

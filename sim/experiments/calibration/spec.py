@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from sim.base.errors import UserError
 from sim.base.paths import PROJECT_ROOT
@@ -47,7 +47,7 @@ from sim.base.suggest import did_you_mean
 from sim.experiments.calibration.targets import PARTNER_KINDS, STATISTICS, Target, TargetContext
 from sim.inputs.experiment import find_shipped, resolve_scenario_path
 from sim.inputs.scenario import Scenario, load_scenario
-from sim.inputs.validation import file_message
+from sim.inputs.validation import StrictModel, file_message
 from sim.model.parameters import PARAMETERS
 from sim.world.agreements import CALIBRATION_END, VALIDATION_YEARS, calibration_rows, load_agreements
 from sim.world.data import agreements_path, load_world
@@ -66,11 +66,7 @@ class CalibrationError(UserError, ValueError):
     """A calibration file that is not valid: names the file, key path, expected and found."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
-
-
-class PriorSpec(_Strict):
+class PriorSpec(StrictModel):
     """One parameter to estimate and its prior.
 
     Attributes:
@@ -91,7 +87,7 @@ class PriorSpec(_Strict):
     sd: Annotated[float, Field(gt=0)] | None = None
 
 
-class TargetSpec(_Strict):
+class TargetSpec(StrictModel):
     """One target: a statistic at a year, its observed value and uncertainty.
 
     Attributes:
@@ -117,7 +113,7 @@ class TargetSpec(_Strict):
     country: str | None = None
 
 
-class CalibrationSpec(_Strict):
+class CalibrationSpec(StrictModel):
     """The contents of a calibration file (structure only; see :func:`load_calibration`).
 
     Attributes:
