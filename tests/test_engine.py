@@ -23,6 +23,7 @@ from sim.engine.runner import one_blas_thread
 from sim.engine.store import TABLES, ResultStore, read_table, table_path
 from sim.inputs.experiment import load_experiment
 from sim.inputs.scenario import load_scenario
+from sim.model import kernels
 
 QGEO = str(Path(sys.executable).parent / "qgeo")
 
@@ -82,6 +83,31 @@ def test_a_run_and_a_one_point_experiment_give_identical_data(tmp_path, capsys):
         pd.testing.assert_frame_equal(again_model, rows)
         pd.testing.assert_frame_equal(again_agents, agents[agents["replication"] == k].reset_index(drop=True))
     capsys.readouterr()
+
+
+def test_ctrl_c_inside_a_compiled_kernel_interrupts_the_session_not_the_run(tmp_path, monkeypatch, capsys):
+    # A SIGINT landing while a numba kernel runs comes out of the call as CPython's SystemError
+    # "returned a result with an exception set", caused by the KeyboardInterrupt (seen under load
+    # in CI). The third kernel call fails that way, as CPython makes it.
+    calls = {"n": 0}
+    compiled = kernels.peer_sums
+
+    def interrupted_kernel(*args):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as cause:
+                message = "CPUDispatcher(peer_sums) returned a result with an exception set"
+                raise SystemError(message) from cause
+        return compiled(*args)
+
+    monkeypatch.setattr(kernels, "peer_sums", interrupted_kernel)
+    out = tmp_path / "run"
+    assert main(["run", "--replications", "3", "--steps", "4", "--no-plots", "--out", str(out)]) == 130
+    assert "--resume" in capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["counts"]["failed"] == 0
 
 
 def test_two_workers_write_every_table_as_serial_does(tmp_path):

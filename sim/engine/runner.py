@@ -289,6 +289,9 @@ def run_chunk(context: RunContext, runs: list[dict[str, Any]]) -> ChunkResult:
 
     Returns:
         The chunk's outcomes, series and failures.
+
+    Raises:
+        KeyboardInterrupt: On Ctrl-C, also when it surfaced as another error (:func:`interrupted`).
     """
     rows, series, failures = [], [], []
     for run in runs:
@@ -302,6 +305,8 @@ def run_chunk(context: RunContext, runs: list[dict[str, Any]]) -> ChunkResult:
             else:
                 row, run_series = run_one(context, run)
         except Exception as error:  # noqa: BLE001 - any model error is recorded with the run
+            if interrupted(error):
+                raise KeyboardInterrupt from error
             failures.append(failure_record(run, error))
             continue
         rows.append(row)
@@ -309,6 +314,29 @@ def run_chunk(context: RunContext, runs: list[dict[str, Any]]) -> ChunkResult:
             series.append(run_series)
     return ChunkResult(outcome_table(context, rows), pd.concat(series, ignore_index=True) if series else None,
                        failures)
+
+
+def interrupted(error: BaseException) -> bool:
+    """Whether Ctrl-C caused ``error``.
+
+    A SIGINT that lands while a compiled (numba) kernel runs surfaces as a ``SystemError``
+    ("returned a result with an exception set") whose cause is the ``KeyboardInterrupt``: that
+    is an interruption of the session, not a failure of the run.
+
+    Args:
+        error: What a run raised.
+
+    Returns:
+        True if a ``KeyboardInterrupt`` is in its chain of causes and contexts.
+    """
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False
 
 
 def outcome_table(context: RunContext, rows: list[dict[str, Any]]) -> pd.DataFrame:

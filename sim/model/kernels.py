@@ -92,7 +92,8 @@ def value_pairs(pairs, spend, buyer_log_capability, absorptive, floor, affordabl
                                         seller_open_share, seller_log_capability, seller_home_yield,
                                         transfer_gain, trust_gain, overhead)
     np.log(value, out=value)  # ln max(y_ij, floor)
-    np.log(seller, out=seller)  # ln (p_ij / overhead)
+    with np.errstate(divide="ignore"):  # a free seller (p_j = 0) earns ln 0 = -inf: it never consents
+        np.log(seller, out=seller)  # ln (p_ij / overhead)
     buyer = _logit_arguments(value, seller, pairs, risk_weight, leverage, floor, affordable, stage,
                              temperature)
     if temperature > 0.0:
