@@ -147,22 +147,30 @@ def _logit_arguments(value, seller, pairs, risk_weight, leverage, floor, afforda
     rows, m = value.shape
     buyer = np.empty((rows, m), dtype=np.float32)
     weakest = np.empty(m, dtype=np.float32)
-    for i in range(rows):
-        n_signed = 0
+    tie_break = np.empty(m, dtype=np.float32)
+    for j in range(m):
+        tie_break[j] = F32(1e-6 * j)
+    third = F32(3.0)
+    for i in range(rows):  # three passes a row; the first, without branches, vectorises
+        weight = risk_weight[i]
+        value_row, seller_row = value[i], seller[i]
+        distance, exposure, alignment, selling_risk = pairs[3, i], pairs[0, i], pairs[4, i], pairs[5, i]
         for j in range(m):
-            risk = (pairs[3, i, j] + pairs[0, i, j] + leverage[j]) / F32(3.0)
-            v = value[i, j] - risk_weight[i] * risk
-            v = v - F32(1e-6 * j)
-            value[i, j] = v
-            if stage[i, j] == SIGNED:
-                n_signed = _keep_largest(weakest, n_signed, affordable[i], v)
-            own = seller[i, j] - pairs[4, i, j]
-            seller[i, j] = _logit_argument(own - pairs[5, i, j], temperature)
+            risk = (distance[j] + exposure[j] + leverage[j]) / third
+            value_row[j] = (value_row[j] - weight * risk) - tie_break[j]
+            seller_row[j] = _logit_argument((seller_row[j] - alignment[j]) - selling_risk[j], temperature)
+        n_signed = 0
+        stage_row = stage[i]
+        for j in range(m):
+            if stage_row[j] == SIGNED:
+                n_signed = _keep_largest(weakest, n_signed, affordable[i], value_row[j])
         full = np.float64(weakest[affordable[i] - 1]) if n_signed >= affordable[i] else NEG_INF
         reference_new = F32(max(np.float64(floor[i]), full))
+        own_floor = floor[i]
+        buyer_row = buyer[i]
         for j in range(m):
-            reference = floor[i] if stage[i, j] == SIGNED else reference_new
-            buyer[i, j] = _logit_argument(value[i, j] - reference, temperature)
+            reference = own_floor if stage_row[j] == SIGNED else reference_new
+            buyer_row[j] = _logit_argument(value_row[j] - reference, temperature)
     return buyer
 
 
@@ -268,13 +276,14 @@ def choose_rows(values, home_value, shocks, previous, previous_home, concentrati
     for i in range(rows):
         count = min(max_partners[i], k)
         n_best = 0  # the signed partners, in column order; only they can get weight
+        signed_row, value_row, previous_row = available[i], values[i], previous[i]
         for j in range(m):
-            if available[i, j]:
-                value = values[i, j]
+            if signed_row[j]:
+                value = value_row[j]
                 if noisy:
                     value = value + shocks[draw]
                     draw += 1
-                linear[n_best] = previous[i, j] * kappa + value
+                linear[n_best] = previous_row[j] * kappa + value
                 columns[n_best] = j
                 n_best = _keep_largest(best, n_best, count, linear[n_best])
         for t in range(min(n_best, count), k):
@@ -323,7 +332,8 @@ def choose_rows(values, home_value, shocks, previous, previous_home, concentrati
 def portfolio_sums(foreign, gain, cost, stage, spend, same_bloc, seller_bloc, n_blocs):
     """Row and column sums of the buyer-by-seller block that the capability update and the outcomes use.
 
-    One pass over the pairs instead of one NumPy reduction per quantity.
+    Two passes over each row (the stage counts, then the weights) instead of one NumPy reduction
+    per quantity; each sum adds its terms in the order NumPy's row-major reduction would.
 
     Args:
         foreign: Portfolio weights ``w_ij``, (r, m) float32.
@@ -359,22 +369,24 @@ def portfolio_sums(foreign, gain, cost, stage, spend, same_bloc, seller_bloc, n_
     talks = np.zeros(m, dtype=np.int64)
     signed_same_bloc = 0
     for i in range(rows):
+        stage_row, same_row, weight_row = stage[i], same_bloc[i], foreign[i]
+        for j in range(m):  # counts without branches: this pass vectorises
+            is_signed = stage_row[j] == SIGNED
+            signed[j] += is_signed
+            talks[j] += stage_row[j] == TALKS
+            signed_same_bloc += is_signed and same_row[j]
+        row_transfer, row_squares, row_partners = 0.0, 0.0, 0
         for j in range(m):
-            w = foreign[i, j]
-            if stage[i, j] == SIGNED:
-                signed[j] += 1
-                if same_bloc[i, j]:
-                    signed_same_bloc += 1
-            elif stage[i, j] == TALKS:
-                talks[j] += 1
+            w = weight_row[j]
             if w > F32(0.0):
-                transfer[i] += np.float64(w * gain[i, j])
+                row_transfer += np.float64(w * gain[i, j])
                 paid[j] += np.float64(w * cost[i, j]) * spend[i]
-                partners[i] += 1
+                row_partners += 1
                 buyers[j] += 1
-                squares[i] += np.float64(w * w)
+                row_squares += np.float64(w * w)
                 weight[j] += np.float64(w)
                 by_bloc[i, seller_bloc[j]] += np.float64(w)
+        transfer[i], squares[i], partners[i] = row_transfer, row_squares, row_partners
     return transfer, partners, squares, by_bloc, paid, weight, buyers, signed, talks, signed_same_bloc
 
 
