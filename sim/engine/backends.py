@@ -305,7 +305,9 @@ class DaskBackend(Backend):
         if client is None:
             raise RuntimeError("a DaskBackend runs inside `with backend:`")
         threads = sum(client.nthreads().values()) or 1
-        scattered = client.scatter([shared], broadcast=True)[0]  # in a list: a tuple would be split
+        # in a list, since a tuple would be scattered item by item; under a fresh key, since a key
+        # from the value's hash may be the one an earlier map's scattered value is releasing
+        scattered = client.scatter([shared], broadcast=True, hash=False)[0]
         source = iter(items)
         pending: dict[Any, Item] = {}
         completed = as_completed()
