@@ -81,7 +81,7 @@ def test_page_opens_on_the_baseline_at_the_base_year_with_model_defaults(page):
     base = load_scenario("baseline")
     assert int(text(page, "qgeo-year")) == base.base_year
     assert text(page, "qgeo-step") == f"step 0 of {base.steps}"
-    expected = {**defaults(), **base.params}
+    expected = {**defaults(), **base.params.as_dict()}
     for name in PAGE_PARAMETERS:
         readout = text(page, f"qgeo-readout-{name}")
         if expected[name] is None:  # leader_stringency from the data
@@ -210,7 +210,7 @@ def test_scenario_from_environment(monkeypatch):
     _, rc = solara.render(Page(), handle_error=False)
     try:
         assert rc.find(v.Select, class_="qgeo-scenario").widget.v_model == "open_leaders"
-        stringency = load_scenario("open_leaders").params["leader_stringency"]
+        stringency = load_scenario("open_leaders").params.leader_stringency
         assert float(text(rc, "qgeo-readout-leader_stringency")) == pytest.approx(stringency)
     finally:
         rc.close()
@@ -441,7 +441,7 @@ def test_saved_scenario_replays_the_page_run_with_qgeo_run(tmp_path, capsys):
     page = explorer.snapshot().frame
     pd.testing.assert_frame_equal(page.reset_index(drop=True), replayed.reset_index(drop=True))
     scenario = load_scenario(saved)
-    assert scenario.seed == 11 and scenario.params["alignment_weight"] == 2.5
+    assert scenario.seed == 11 and scenario.params.alignment_weight == 2.5
     assert scenario.countries["EGY"]["budget_usd"] == 3e7
     assert [e["kind"] for e in scenario.events].count("sanctions") == 3
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import operator
+import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +20,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from sim.cli import main
-from sim.engine.backends import BACKENDS, DaskBackend, ProcessBackend, SerialBackend, backend_for
+from sim.engine.backends import BACKENDS, DaskBackend, ProcessBackend, SerialBackend, WorkerLost, backend_for
 from sim.engine.batch import run_scenario
 from sim.engine.execute import rerun, run_experiment
 from sim.engine.runner import one_blas_thread
@@ -144,6 +148,97 @@ def test_backends_come_from_one_registry():
         "serial": (1, None), "processes": (2, None), "dask": (2, "local")}.items()} == {
         "serial": SerialBackend, "processes": ProcessBackend, "dask": DaskBackend}
     assert set(BACKENDS) == {"serial", "processes", "dask"}
+
+
+# ----------------------------------------------------------------------------- Backend.map
+def counted_items(drawn: list[int]) -> Iterator[int]:
+    """0, 1, 2, ... without end, recording each item as it is drawn."""
+    for item in itertools.count():
+        drawn.append(item)
+        yield item
+
+
+@pytest.mark.parametrize("name, workers", [("serial", 1), ("processes", 2), ("dask", 2)])
+def test_map_hands_back_every_result_and_draws_items_only_as_needed(name, workers):
+    options = {"workers": workers, "scheduler": "local" if name == "dask" else None}
+    with BACKENDS[name](**options) as backend:
+        results: dict[int, int] = {}
+        backend.map(operator.mul, 3, range(20), lambda item, result: results.__setitem__(item, result))
+        assert results == {item: 3 * item for item in range(20)}
+        # an endless generator: returning True stops the map; at most two items per worker are ahead
+        drawn: list[int] = []
+        stopped: dict[int, int] = {}
+
+        def stop_at_five(item: int, result: int) -> bool:
+            stopped[item] = result
+            return len(stopped) == 5
+
+        backend.map(operator.mul, 3, counted_items(drawn), stop_at_five)
+        assert len(stopped) == 5 and all(result == 3 * item for item, result in stopped.items())
+        assert len(drawn) <= 5 + 2 * workers + 1
+        if name == "serial":
+            assert drawn == sorted(stopped) == [0, 1, 2, 3, 4]
+        # the backend serves another map after a stopped one
+        again: dict[int, int] = {}
+        backend.map(operator.mul, 2, range(6), lambda item, result: again.__setitem__(item, result))
+        assert again == {item: 2 * item for item in range(6)}
+
+
+def test_a_failed_dask_task_is_handed_to_on_failure_or_raised():
+    with DaskBackend(workers=2) as backend:
+        results: dict[int, object] = {}
+        backend.map(operator.truediv, 6, [1, 0, 2], lambda item, result: results.__setitem__(item, result),
+                    on_failure=lambda item, error: type(error).__name__)
+        assert results == {1: 6.0, 0: "ZeroDivisionError", 2: 3.0}
+        with pytest.raises(ZeroDivisionError):
+            backend.map(operator.truediv, 6, [0], lambda item, result: None)
+
+
+def exit_in_a_helper(shared: tuple[int, str], item: int) -> int:
+    """In a helper: leave a mark and die. In the parent: wait for the mark (a helper took an item)."""
+    parent, folder = shared
+    mark = Path(folder) / "picked"
+    if os.getpid() != parent:
+        mark.touch()
+        os._exit(1)
+    deadline = time.monotonic() + 120
+    while not mark.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    return item
+
+
+def test_a_dead_helper_process_is_a_worker_lost(tmp_path):
+    with ProcessBackend(workers=2) as backend, pytest.raises(WorkerLost, match="a worker process died"):
+        backend.map(exit_in_a_helper, (os.getpid(), str(tmp_path)), range(10), lambda item, result: None)
+
+
+def wait_then_interrupt(shared: tuple[int, str], item: int) -> int:
+    """In a helper: say the item started, wait for the parent's go. In the parent: Ctrl-C once item 0 runs."""
+    parent, folder = shared
+    directory = Path(folder)
+    deadline = time.monotonic() + 120
+    if os.getpid() != parent:
+        (directory / f"started-{item}").touch()
+        while not (directory / "go").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        return 10 * item
+    while not (directory / "started-0").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    (directory / "go").touch()
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_in_a_process_map_hands_back_the_helpers_running_items(tmp_path):
+    results: dict[int, int] = {}
+    with ProcessBackend(workers=2) as backend:
+        with pytest.raises(KeyboardInterrupt):
+            backend.map(wait_then_interrupt, (os.getpid(), str(tmp_path)), range(10),
+                        lambda item, result: results.__setitem__(item, result))
+    assert 0 in results and set(results) <= {0, 1}  # the helper's items; the parent's item 2 was cut
+    assert all(result == 10 * item for item, result in results.items())
 
 
 def test_blas_runs_one_thread_while_a_model_steps():

@@ -311,7 +311,7 @@ def test_fixed_values_apply_to_every_run_and_are_validated(tmp_path, capsys):
                                        '"countries.VNM.dependence_aversion" = 2.5 }\n')
     experiment = load_experiment(write(tmp_path, text))
     scenario = base_scenario(experiment)
-    assert scenario.params["alignment_weight"] == 3.0
+    assert scenario.params.alignment_weight == 3.0
     assert scenario.countries["VNM"]["dependence_aversion"] == 2.5
     assert scenario.steps == 4
     bad = write(tmp_path, text.replace('"params.alignment_weight"', '"params.alignment_wieght"'), "bad.toml")

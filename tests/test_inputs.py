@@ -86,7 +86,7 @@ def test_set_experiment_input_and_engine_accept_the_same_paths():
               "events[0].year": 2028}
     via_set = load_scenario("export_controls", sets=[f"{key}={value}" for key, value in values.items()])
     via_engine = apply_inputs(scenario, values)
-    assert via_engine.params == via_set.params
+    assert via_engine.params.as_dict() == via_set.params.as_dict()
     assert via_engine.countries == via_set.countries
     assert via_engine.events == via_set.events
 
@@ -188,10 +188,11 @@ def test_every_shipped_file_matches_its_schema_and_the_schema_follows_the_regist
     assert tuple(scenario["properties"]) == TOP_LEVEL_KEYS
     params = scenario["$defs"]["ScenarioParams"]["properties"]
     assert set(params) == set(PARAMETERS) - {"steps"}
-    spec = PARAMETERS["dependence_weight"]
-    weight = params["dependence_weight"]
-    assert (weight["minimum"], weight["maximum"], weight["unit"]) == (spec.low, spec.high, spec.unit)
-    assert weight["default"] == spec.default
+    for name, entry in params.items():  # every parameter with its registry type, range, unit, default
+        spec = PARAMETERS[name]
+        assert entry["type"] == ("integer" if spec.integer else "number")
+        assert (entry["minimum"], entry["maximum"], entry["unit"]) == (spec.low, spec.high, spec.unit)
+        assert (entry["default"], entry["description"]) == (spec.default, spec.doc)
     kinds = {definition["properties"]["kind"]["const"] for definition in scenario["$defs"].values()
              if "kind" in definition.get("properties", {})}
     assert kinds == set(KINDS)

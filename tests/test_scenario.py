@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pydantic
 import pytest
 
+from sim.base.errors import ParameterError
 from sim.base.seeds import derive_seeds
 from sim.cli import main
 from sim.inputs.scenario import (
@@ -63,7 +65,7 @@ def test_extends_merges_params_countries_and_appends_events(write_scenario):
     scenario = load_scenario(child)
     assert scenario.name == "child"
     assert scenario.steps == 10
-    assert scenario.params == {"dependence_weight": 5.0, "alignment_weight": 4.0}
+    assert scenario.params.as_dict() == {"dependence_weight": 5.0, "alignment_weight": 4.0}
     assert scenario.countries == {"VNM": {"budget_usd": 2e7, "dependence_aversion": 3.0}}
     assert [event["kind"] for event in scenario.events] == ["export_controls", "breakthrough"]
 
@@ -82,7 +84,7 @@ def test_sets_and_overrides_apply_in_order(write_scenario):
          'name="tight"', "steps=12", "replications=3"],
         overrides={"params.dependence_weight": 6.0, "seed": 7},
     )
-    assert scenario.params["dependence_weight"] == 6.0
+    assert scenario.params.dependence_weight == 6.0
     assert scenario.countries["EGY"] == {"openness": 0.25}
     assert scenario.events[0]["stringency"] == 0.3
     assert (scenario.name, scenario.steps, scenario.replications, scenario.seed) == ("tight", 12, 3, 7)
@@ -98,6 +100,22 @@ def test_model_kwargs_build_the_model_and_seeds_derive_from_root():
     assert model.horizon == 3
     assert model.params["max_partners"] == 2
     assert scenario.replication_seeds() == derive_seeds(scenario.seed, scenario.replications)
+
+
+def test_params_are_typed_from_the_registry_and_keep_what_the_scenario_set():
+    scenario = load_scenario("baseline", ["params.max_partners=2"])
+    assert scenario.params.as_dict() == {"max_partners": 2} and type(scenario.params.max_partners) is int
+    assert scenario.params.dependence_weight == PARAMETERS["dependence_weight"].default  # not set: default
+    assert scenario.params.leader_stringency is None and "dependence_weight" not in scenario.model_kwargs()
+    moved = scenario.with_params({"talks_rate": 0.25})
+    assert moved.params.as_dict() == {"talks_rate": 0.25, "max_partners": 2}
+    assert scenario.params.as_dict() == {"max_partners": 2}
+    with pytest.raises(ParameterError, match=r"params\.talks_rate: .*expected a value in \[0, 1\].*found 4"):
+        scenario.with_params({"talks_rate": 4})
+    with pytest.raises(ParameterError, match="params.talks_rat: unknown key .*did you mean 'talks_rate'"):
+        scenario.with_params({"talks_rat": 0.5})
+    with pytest.raises(pydantic.ValidationError, match=r"dependence_weight.*\[0, 20\]"):  # built in code
+        Scenario(name="coded", steps=3, seed=1, replications=1, params={"dependence_weight": 25.0})
 
 
 def test_digest_is_stable_and_tracks_content(write_scenario):
@@ -306,7 +324,7 @@ def test_extends_a_shipped_name_from_any_directory(tmp_path, monkeypatch):
     baseline = load_scenario("baseline")
     horizon = ("steps", "seed", "replications")
     assert [getattr(mine, key) for key in horizon] == [getattr(baseline, key) for key in horizon]
-    assert mine.params == {"talks_rate": 0.5}
+    assert mine.params.as_dict() == {"talks_rate": 0.5}
     (elsewhere / "suffix.toml").write_text('extends = "export_controls.toml"\n')
     assert len(load_scenario(elsewhere / "suffix.toml").events) == 2
 

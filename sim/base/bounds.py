@@ -119,18 +119,3 @@ class Bounds:
             The value in its type.
         """
         return int(value) if self.integer else float(value)
-
-    def json_schema(self) -> dict[str, Any]:
-        """The bounds as a JSON schema (type, minimum and maximum, exclusive for open ends, unit).
-
-        Returns:
-            The schema of one number.
-        """
-        schema: dict[str, Any] = {"type": "integer" if self.integer else "number"}
-        if self.low is not None:
-            schema["exclusiveMinimum" if self.low_open else "minimum"] = self.low
-        if self.high is not None:
-            schema["exclusiveMaximum" if self.high_open else "maximum"] = self.high
-        if self.unit:
-            schema["unit"] = self.unit
-        return schema

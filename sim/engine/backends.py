@@ -1,10 +1,12 @@
-"""Where runs execute: one :class:`Backend` interface, with serial, local-process and Dask backends.
+"""Where work executes: one :class:`Backend` interface, with serial, local-process and Dask backends.
 
-A backend takes chunks of plan rows and a :class:`sim.engine.runner.RunContext`, runs
-:func:`sim.engine.runner.run_chunk` on each chunk and hands every result to a callback in
-this process (which stores it), as chunks finish. :func:`backend_for` picks one from
-:data:`BACKENDS` by name. Every backend gives identical results, since each run is a
-pure function of its plan row.
+A backend has one way to submit work, :meth:`Backend.map`: it computes a function over
+items (bounded work in flight) and hands every result to a callback in this process, as
+items finish. A scenario run or an experiment (:meth:`Backend.run`) maps
+:func:`sim.engine.runner.run_chunk` over chunks of plan rows, whose callback stores each
+result; a calibration (:mod:`sim.experiments.calibration.sampler`) maps chunks of
+proposals. :func:`backend_for` picks a backend from :data:`BACKENDS` by name. Every
+backend gives identical results, since each item is a pure function of its inputs.
 
 No helper process outlives a killed parent (see :mod:`sim.base.lifetime`).
 """
@@ -16,11 +18,11 @@ import signal
 import sys
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sim.base.lifetime import die_with_parent
 from sim.engine.provenance import versions
@@ -29,6 +31,15 @@ from sim.inputs.experiment import ExperimentError
 
 Chunks = Iterator[list[dict[str, Any]]]
 OnResult = Callable[[list[dict[str, Any]], ChunkResult], None]
+
+Item = TypeVar("Item")
+Shared = TypeVar("Shared")
+Result = TypeVar("Result")
+OnItem = Callable[[Item, Result], bool | None]
+"""Called with an item and its result; True stops the map (see :meth:`Backend.map`)."""
+
+_END = object()
+"""Marks the end of the items."""
 
 class WorkerLost(RuntimeError):
     """A worker process died: finished runs are kept, ``--resume`` continues."""
@@ -86,10 +97,11 @@ def start_helpers(count: int, method: str) -> ProcessPoolExecutor:
 
 
 class Backend(ABC):
-    """Runs chunks of a plan and hands each result back, in this process, as it finishes.
+    """Runs a function over items and hands each result back, in this process, as it finishes.
 
     Use it as a context manager: entering starts its resources (processes, a cluster
-    connection), leaving stops them.
+    connection), leaving stops them. :meth:`map` is the one way work is submitted; a
+    scenario run and an experiment use it through :meth:`run`, a calibration directly.
 
     Args:
         workers: Parallel workers (processes, or the processes of a local Dask cluster).
@@ -116,34 +128,72 @@ class Backend(ABC):
         return None
 
     @abstractmethod
+    def map(self, function: Callable[[Shared, Item], Result], shared: Shared, items: Iterable[Item],
+            on_result: OnItem[Item, Result], *,
+            on_failure: Callable[[Item, BaseException], Result] | None = None) -> None:
+        """Compute ``function(shared, item)`` for every item, handing each result back as it finishes.
+
+        Items are drawn from ``items`` only as a worker is about to need one (at most two
+        per worker are waiting or running), so ``items`` may be a lazy, endless generator.
+        Results come back in the order they finish, each with its item. On Ctrl-C no new
+        item starts and ``KeyboardInterrupt`` propagates (local helper processes first
+        finish their running items, whose results are handed back). Helper processes end
+        with this process, also when it is killed.
+
+        Args:
+            function: A module-level function (it is pickled by reference for other processes).
+            shared: Its first argument, the same for every item; sent to each Dask worker once.
+            items: Its second arguments.
+            on_result: Called in this process with each item and its result; returning True
+                stops the map: no new item starts, items not started are cancelled and the
+                results of those still running are dropped.
+            on_failure: Dask only: the result to hand back for an item whose task failed as a
+                whole (e.g. its worker was lost more often than the scheduler allows); without
+                it the task's error is raised. Elsewhere an error of ``function`` is raised.
+
+        Raises:
+            WorkerLost: If a local helper process died.
+        """
+
     def run(self, context: RunContext, chunks: Chunks, on_result: OnResult) -> None:
-        """Run every chunk.
+        """Run every chunk of plan rows with :func:`sim.engine.runner.run_chunk` (through :meth:`map`).
+
+        A chunk whose Dask task fails as a whole has its runs recorded as failed (``--resume``
+        re-runs them).
 
         Args:
             context: What every run needs besides its plan row.
             chunks: Chunks of plan rows.
             on_result: Called (in this process) with each chunk and its result, as they finish.
         """
+        def failed(chunk: list[dict[str, Any]], error: BaseException) -> ChunkResult:
+            failures = [failure_record(run, error) for run in chunk]
+            return ChunkResult(outcome_table(context, []), None, failures)
+
+        self.map(run_chunk, context, chunks, on_result, on_failure=failed)
 
 
 class SerialBackend(Backend):
-    """Chunks one after the other in this process."""
+    """Items one after the other in this process."""
 
     name = "serial"
 
-    def run(self, context: RunContext, chunks: Chunks, on_result: OnResult) -> None:
-        """Run every chunk here (see :meth:`Backend.run`)."""
-        for chunk in chunks:
-            on_result(chunk, run_chunk(context, chunk))
+    def map(self, function: Callable[[Shared, Item], Result], shared: Shared, items: Iterable[Item],
+            on_result: OnItem[Item, Result], *,
+            on_failure: Callable[[Item, BaseException], Result] | None = None) -> None:
+        """Compute every item here (see :meth:`Backend.map`)."""
+        for item in items:
+            if on_result(item, function(shared, item)):
+                return
 
 
 class ProcessBackend(Backend):
     """This process and ``workers - 1`` helper processes on this machine.
 
-    This process computes chunks too (it is already warm), between storing the helpers'
-    results. Each helper has at most two chunks in flight; at the end, this process takes
-    back the chunks no helper has started. On Ctrl-C no new chunk starts; the helpers'
-    running chunks finish and are stored.
+    This process computes items too (it is already warm), between handing back the
+    helpers' results. Each helper has at most two items in flight; at the end, this
+    process takes back the items no helper has started. On Ctrl-C no new item starts;
+    the helpers' running items finish and their results are handed back.
     """
 
     name = "processes"
@@ -168,55 +218,60 @@ class ProcessBackend(Backend):
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
-    def run(self, context: RunContext, chunks: Chunks, on_result: OnResult) -> None:
-        """Run every chunk here and on the helpers (see :meth:`Backend.run`).
+    def map(self, function: Callable[[Shared, Item], Result], shared: Shared, items: Iterable[Item],
+            on_result: OnItem[Item, Result], *,
+            on_failure: Callable[[Item, BaseException], Result] | None = None) -> None:
+        """Compute every item here and on the helpers (see :meth:`Backend.map`).
 
         Raises:
             WorkerLost: If a helper process died.
         """
         if self.pool is None:
             raise RuntimeError("a ProcessBackend runs inside `with backend:`")
-        pool, helpers = self.pool, self.workers - 1
-        pending: dict[Future[ChunkResult], list[dict[str, Any]]] = {}
+        pool, helpers, source = self.pool, self.workers - 1, iter(items)
+        pending: dict[Future[Result], Item] = {}
 
-        def collect(timeout: float | None) -> None:
+        def collect(timeout: float | None) -> bool:
             done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
             for future in done:
-                on_result(pending.pop(future), future.result())
+                if on_result(pending.pop(future), future.result()):
+                    return True
+            return False
 
         def fill() -> None:
-            while len(pending) < 2 * helpers and (chunk := next(chunks, None)) is not None:
-                pending[pool.submit(run_chunk, context, chunk)] = chunk
+            while len(pending) < 2 * helpers and (item := next(source, _END)) is not _END:
+                pending[pool.submit(function, shared, item)] = item
 
         try:
             try:
                 fill()
-                while (chunk := next(chunks, None)) is not None:
-                    on_result(chunk, run_chunk(context, chunk))
-                    collect(0)
+                while (item := next(source, _END)) is not _END:
+                    if on_result(item, function(shared, item)) or collect(0):
+                        return
                     fill()
-                for future in list(pending):
+                for future in list(pending):  # take back what no helper has started
                     if future.cancel():
-                        chunk = pending.pop(future)
-                        on_result(chunk, run_chunk(context, chunk))
+                        item = pending.pop(future)
+                        if on_result(item, function(shared, item)):
+                            return
                 while pending:
-                    collect(None)
+                    if collect(None):
+                        return
             except KeyboardInterrupt:
                 running = [f for f in pending if not f.cancel()]
                 for future in wait(running).done:
                     if future.exception() is None:
                         on_result(pending[future], future.result())
                 raise
+            finally:
+                for future in pending:
+                    future.cancel()
         except BrokenProcessPool as error:
             raise WorkerLost(f"a worker process died ({error})") from None
 
 
 class DaskBackend(Backend):
-    """A Dask cluster: a scheduler address, or ``"local"`` for a local cluster of ``workers`` processes.
-
-    A chunk whose task fails as a whole (e.g. a worker lost more often than the scheduler
-    allows) has its runs recorded as failed; ``--resume`` re-runs them.
-    """
+    """A Dask cluster: a scheduler address, or ``"local"`` for a local cluster of ``workers`` processes."""
 
     name = "dask"
 
@@ -240,42 +295,46 @@ class DaskBackend(Backend):
             _close(self.client, self.cluster)
             self.client = self.cluster = None
 
-    def run(self, context: RunContext, chunks: Chunks, on_result: OnResult) -> None:
-        """Run every chunk on the cluster, two per worker thread in flight (see :meth:`Backend.run`)."""
+    def map(self, function: Callable[[Shared, Item], Result], shared: Shared, items: Iterable[Item],
+            on_result: OnItem[Item, Result], *,
+            on_failure: Callable[[Item, BaseException], Result] | None = None) -> None:
+        """Compute every item on the cluster, two per worker thread in flight (see :meth:`Backend.map`)."""
         from distributed import as_completed
 
         client = self.client
         if client is None:
             raise RuntimeError("a DaskBackend runs inside `with backend:`")
         threads = sum(client.nthreads().values()) or 1
-        shared = client.scatter(context, broadcast=True)
-        pending: dict[Any, list[dict[str, Any]]] = {}
+        # in a list, since a tuple would be scattered item by item; under a fresh key, since a key
+        # from the value's hash may be the one an earlier map's scattered value is releasing
+        scattered = client.scatter([shared], broadcast=True, hash=False)[0]
+        source = iter(items)
+        pending: dict[Any, Item] = {}
         completed = as_completed()
 
         def submit() -> None:
-            chunk = next(chunks, None)
-            if chunk is not None:
-                future = client.submit(run_chunk, shared, chunk, pure=False)
-                pending[future] = chunk
+            item = next(source, _END)
+            if item is not _END:
+                future = client.submit(function, scattered, item, pure=False)
+                pending[future] = item
                 completed.add(future)
 
         for _ in range(2 * threads):
             submit()
         try:
             for future in completed:
-                chunk = pending.pop(future)
-                if future.status == "finished":
-                    result = future.result()
+                item = pending.pop(future)
+                if future.status == "finished" or on_failure is None:
+                    result = future.result()  # raises the task's error when it failed
                 else:
-                    error = future.exception()
-                    result = ChunkResult(outcome_table(context, []), None,
-                                         [failure_record(run, error) for run in chunk])
+                    result = on_failure(item, future.exception())
                 future.release()
-                on_result(chunk, result)
+                if on_result(item, result):
+                    return
                 submit()
-        except KeyboardInterrupt:
-            client.cancel(list(pending))
-            raise
+        finally:
+            if pending:
+                client.cancel(list(pending))
 
 
 BACKENDS: dict[str, type[Backend]] = {

@@ -76,8 +76,9 @@ def scenario_plan(scenario: Scenario) -> pd.DataFrame:
 def apply_inputs(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     """The scenario with some key paths set (``params.x``, ``countries.ISO.attr``, ``events[i].f``).
 
-    The model validates the values when it is built, so a value (or a combination,
-    such as an event year beyond a shorter horizon) that it rejects makes the run fail.
+    Parameters are checked against the registry here, the rest by the model when it is built;
+    a value (or a combination, such as an event year beyond a shorter horizon) rejected
+    either way makes the run fail.
 
     Args:
         scenario: The base scenario.
@@ -85,9 +86,12 @@ def apply_inputs(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
 
     Returns:
         A new scenario; ``scenario`` is unchanged.
+
+    Raises:
+        ParameterError: On a parameter value outside its range.
     """
     content: dict[str, Any] = {
-        "params": dict(scenario.params),
+        "params": scenario.params.as_dict(),
         "countries": {code: dict(attrs) for code, attrs in scenario.countries.items()},
         "events": [dict(event) for event in scenario.events],
         "steps": scenario.steps,
@@ -96,7 +100,8 @@ def apply_inputs(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
         path = keypath.parse(key)
         typed = int(value) if str(path) == "steps" else float(value) if path.kind == "country" else value
         keypath.apply(content, path, typed)
-    return scenario.model_copy(update=content)
+    params = content.pop("params")
+    return scenario.model_copy(update=content).with_params(params)
 
 
 def base_scenario(experiment: Experiment) -> Scenario:

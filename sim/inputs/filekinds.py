@@ -60,8 +60,8 @@ def _check_scenario(path: Path) -> str:
 
     scenario = load_scenario(path)
     parts = [counted(scenario.steps, "step"), counted(scenario.replications, "replication"),
-             counted(len(scenario.params), "parameter"), counted(len(scenario.countries), "country override"),
-             counted(len(scenario.events), "event")]
+             counted(len(scenario.params.as_dict()), "parameter"),
+             counted(len(scenario.countries), "country override"), counted(len(scenario.events), "event")]
     return f"scenario '{scenario.name}': {', '.join(parts)}"
 
 

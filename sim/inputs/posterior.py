@@ -147,7 +147,7 @@ def with_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
     Returns:
         A new scenario.
     """
-    return scenario.model_copy(update={"params": {**scenario.params, **values}})
+    return scenario.with_params(values)
 
 
 def per_replication(scenario: Scenario, draws: Sequence[Mapping[str, float]] | None) -> list[Scenario]:

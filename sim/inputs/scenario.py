@@ -51,7 +51,14 @@ from sim.base.paths import NAME_PATTERN, PROJECT_ROOT, display_path
 from sim.base.seeds import derive_seeds
 from sim.base.suggest import did_you_mean
 from sim.inputs import keypath
-from sim.inputs.schema import MAX_REPLICATIONS, MAX_SEED, SCENARIO_PARAMS, ScenarioFile, ScenarioParams
+from sim.inputs.schema import (
+    MAX_REPLICATIONS,
+    MAX_SEED,
+    SCENARIO_PARAMS,
+    Parameters,
+    ScenarioFile,
+    ScenarioParams,
+)
 from sim.inputs.validation import first_problem
 from sim.model.events import parse_event
 from sim.model.parameters import PARAMETERS, check_parameter, defaults
@@ -84,7 +91,8 @@ class Scenario(pydantic.BaseModel):
         steps: Number of yearly steps.
         seed: Root seed; replication ``k`` runs with ``derive_seed(seed, k)``.
         replications: Number of replications.
-        params: Numeric model parameters set by the scenario (others keep the model's defaults).
+        params: The model parameters, typed from the registry; those the scenario does not set
+            read the model's defaults (:meth:`sim.inputs.schema.Parameters.as_dict` gives the set ones).
         countries: Country attribute overrides, ISO3 -> attribute -> value.
         events: Scheduled events as plain dicts.
         source: The file the scenario was read from, if any.
@@ -98,7 +106,7 @@ class Scenario(pydantic.BaseModel):
     steps: int
     seed: int = pydantic.Field(ge=0, le=MAX_SEED)
     replications: int = pydantic.Field(ge=1, le=MAX_REPLICATIONS)
-    params: dict[str, float | int] = pydantic.Field(default_factory=dict)
+    params: ScenarioParams = pydantic.Field(default_factory=ScenarioParams)  # type: ignore[valid-type]
     countries: dict[str, dict[str, float]] = pydantic.Field(default_factory=dict)
     events: list[dict[str, Any]] = pydantic.Field(default_factory=list)
     source: Path | None = None
@@ -118,7 +126,7 @@ class Scenario(pydantic.BaseModel):
             return values
         raw, world = info.context["raw"], info.context["world"]
         base_year = int(world.base_year)
-        _check_params(raw, values["params"])
+        values["params"] = _check_params(raw, values["params"])
         _check_countries(raw, values["countries"], world)
         _check_events(raw, values["events"], world, base_year, base_year + values["steps"] - 1)
         return values
@@ -141,12 +149,26 @@ class Scenario(pydantic.BaseModel):
             caller may change them.
         """
         return {
-            **self.params,
+            **self.params.as_dict(),
             "steps": self.steps,
             "events": [dict(event) for event in self.events],
             "overrides": {code: dict(values) for code, values in self.countries.items()} or None,
             "data": str(self.data) if self.data is not None else None,
         }
+
+    def with_params(self, values: Mapping[str, Any]) -> Scenario:
+        """This scenario with some parameters set (on top of its own), validated against the registry.
+
+        Args:
+            values: Parameter -> value.
+
+        Returns:
+            A new scenario; this one is unchanged.
+
+        Raises:
+            ParameterError: On an unknown parameter or a value outside its range.
+        """
+        return self.model_copy(update={"params": self.params.updated(values)})
 
     def replication_seeds(self) -> list[int]:
         """Seeds of the replications, derived from the root seed.
@@ -162,7 +184,7 @@ class Scenario(pydantic.BaseModel):
         Returns:
             Parameter -> value (parameters whose default is None and that are not set are left out).
         """
-        merged = {**defaults(), **self.params, "steps": self.steps}
+        merged = {**defaults(), **self.params.as_dict(), "steps": self.steps}
         return {name: value for name, value in merged.items() if value is not None}
 
     def digest(self) -> str:
@@ -193,7 +215,7 @@ class Scenario(pydantic.BaseModel):
         if self.data is not None:
             out["data"] = str(self.data)
         out.update(steps=self.steps, seed=self.seed, replications=self.replications)
-        out["params"] = dict(self.params)
+        out["params"] = self.params.as_dict()
         out["countries"] = {code: dict(values) for code, values in self.countries.items()}
         out["events"] = [dict(event) for event in self.events]
         return out
@@ -561,8 +583,9 @@ def _validate(raw: _Raw, path: Path) -> Scenario:
         raise _from_pydantic(raw, error) from None
 
 
-def _check_params(raw: _Raw, params: dict[str, Any]) -> None:
-    for name, value in params.items():
+def _check_params(raw: _Raw, params: dict[str, Any]) -> Parameters:
+    """The ``[params]`` of a scenario as typed parameters; an error names where the bad key was set."""
+    for name in params:
         where = raw.where(f"params.{name}")
         if name == "steps":
             raise ScenarioError(f"{where}: params.steps: set the horizon with the top-level key 'steps'")
@@ -571,12 +594,11 @@ def _check_params(raw: _Raw, params: dict[str, Any]) -> None:
                 f"{where}: params.{name}: expected a model parameter, found unknown name {name!r}"
                 f"{did_you_mean(name, SCENARIO_PARAMS)}"
             )
-        try:
-            params[name] = getattr(ScenarioParams.model_validate({name: value}), name)
-        except pydantic.ValidationError as error:
-            raise ScenarioError(f"{where}: params.{first_problem(error, ScenarioParams)}") from None
-    for name in [name for name, value in params.items() if value is None]:
-        del params[name]  # None: the model's default
+    try:
+        return ScenarioParams.model_validate(params)
+    except pydantic.ValidationError as error:
+        problem = first_problem(error, ScenarioParams)
+        raise ScenarioError(f"{raw.where(f'params.{problem.key_path}')}: params.{problem}") from None
 
 
 def _check_countries(raw: _Raw, countries: dict[str, Any], world: WorldData) -> None:

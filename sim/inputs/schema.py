@@ -1,7 +1,8 @@
 """JSON schemas of scenario and experiment files, generated from the registries.
 
 The scenario schema types ``[params]`` from the parameter registry
-(:data:`sim.model.parameters.PARAMETERS`: type, range, unit, default, meaning),
+(:data:`sim.model.parameters.PARAMETERS`: type, range as ``ge``/``gt``/``le``/``lt``, unit, default,
+meaning) with :data:`ScenarioParams`, the model a resolved scenario's ``params`` also is,
 ``[countries.<ISO3>]`` from the country attributes (:data:`sim.world.data.ATTRIBUTE_RANGES`)
 and ``[[events]]`` from the event-kind registry (:data:`sim.model.events.KINDS`); the
 experiment schema is that of :class:`sim.inputs.experiment.ExperimentSpec`. The shipped
@@ -17,13 +18,25 @@ import functools
 import json
 import operator
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from sim.base.bounds import Bounds
+from sim.base.errors import ParameterError
 from sim.base.paths import NAME_PATTERN, PROJECT_ROOT
+from sim.inputs.validation import first_problem
 from sim.model.events import KINDS
 from sim.model.parameters import PARAMETERS, check_parameter
 from sim.world.data import ATTRIBUTE_RANGES
@@ -40,23 +53,82 @@ _FORBID = ConfigDict(extra="forbid")
 
 
 def _number(bounds: Bounds, optional: bool = False) -> Any:
-    """A number type whose JSON schema is that of ``bounds`` (TOML has no null: no null in the schema)."""
-    number = int if bounds.integer else float
-    return Annotated[number | None if optional else number, WithJsonSchema(bounds.json_schema())]
+    """A number type constrained by ``bounds``: ``int`` or ``float``, ``ge``/``gt``/``le``/``lt``, unit.
+
+    An optional number also takes None, which the JSON schema leaves out (TOML has no null).
+    """
+    limits: dict[str, float] = {}
+    if bounds.low is not None:
+        limits["gt" if bounds.low_open else "ge"] = bounds.low
+    if bounds.high is not None:
+        limits["lt" if bounds.high_open else "le"] = bounds.high
+    extra = {"unit": bounds.unit} if bounds.unit else None
+    number = Annotated[int if bounds.integer else float, Field(**limits, json_schema_extra=extra)]
+    return number | SkipJsonSchema[None] if optional else number
+
+
+class Parameters(BaseModel):
+    """Base of :data:`ScenarioParams`: the parameters a scenario sets, each checked against the registry.
+
+    A parameter that is not set (or set to None) keeps the model's default; its field reads
+    that default, and :meth:`as_dict` leaves it out.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _none_is_unset(cls, values: Any) -> Any:
+        """A parameter given as None is not set (the model's default)."""
+        if isinstance(values, dict):
+            return {name: value for name, value in values.items() if value is not None}
+        return values
+
+    def as_dict(self) -> dict[str, float | int]:
+        """The parameters the scenario sets, as ``QuantumWorld`` keyword arguments.
+
+        Returns:
+            Parameter -> value, in the registry's order; the parameters not set are left out.
+        """
+        return self.model_dump(exclude_unset=True)
+
+    def updated(self, values: Mapping[str, Any]) -> Parameters:
+        """These parameters with some more set (validated like a file's).
+
+        Args:
+            values: Parameter -> value.
+
+        Returns:
+            A new object; this one is unchanged.
+
+        Raises:
+            ParameterError: On an unknown parameter or a value outside its range.
+        """
+        try:
+            return type(self).model_validate({**self.as_dict(), **values})
+        except ValidationError as error:
+            raise ParameterError(f"params.{first_problem(error, type(self))}") from None
 
 
 def _parameter_field(name: str) -> tuple[Any, Any]:
+    """A ``[params]`` field: the registry's type, range, unit, default and meaning.
+
+    Values are checked by :func:`sim.model.parameters.check_parameter` first, whose message
+    gives the whole range and unit (and which takes no bool or string for a number).
+    """
     spec = PARAMETERS[name]
-    check = BeforeValidator(lambda value: check_parameter(name, value))
-    return Annotated[_number(spec, optional=True), check], Field(spec.default, description=spec.doc)
+    check = BeforeValidator(functools.partial(check_parameter, name))
+    return (Annotated[_number(spec, optional=spec.default is None), check],
+            Field(spec.default, description=spec.doc))
 
 
-ScenarioParams: type[BaseModel] = create_model(
-    "ScenarioParams", __config__=_FORBID, __doc__="The ``[params]`` table: model parameters a scenario sets.",
+ScenarioParams: type[Parameters] = create_model(
+    "ScenarioParams", __base__=Parameters,
+    __doc__="The ``[params]`` table: model parameters a scenario sets.",
     **{name: _parameter_field(name) for name in SCENARIO_PARAMS},
 )
-"""The ``[params]`` table, typed from the parameter registry; values are checked by
-:func:`sim.model.parameters.check_parameter` (None: the model's default)."""
+"""The ``[params]`` table and a scenario's parameters, typed from the parameter registry
+(:data:`sim.model.parameters.PARAMETERS`)."""
 
 CountryAttributes: type[BaseModel] = create_model(
     "CountryAttributes", __config__=_FORBID, __doc__="Overrides of one country's attributes.",

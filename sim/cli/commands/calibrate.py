@@ -58,8 +58,9 @@ def calibrate(args: argparse.Namespace) -> int:
         args: Parsed arguments.
 
     Returns:
-        Exit code 0.
+        Exit code 0, or 1 if a worker process died.
     """
+    from sim.engine.backends import WorkerLost  # here, not at the top: slow to import for --help
     from sim.experiments.calibration.driver import run_calibration
     from sim.experiments.calibration.spec import load_calibration
     from sim.inputs.scenario import display_path
@@ -69,8 +70,13 @@ def calibrate(args: argparse.Namespace) -> int:
     workers = args.workers or (os.cpu_count() or 1 if args.scheduler == "local" else 1)
     calibration = load_calibration(args.calibration)
     out = args.out or Path("runs") / "calibrations" / calibration.name
-    run_calibration(calibration, out, workers=workers, scheduler=args.scheduler, resume=args.resume,
-                    command=" ".join(["qgeo", "calibrate", *sys.argv[2:]]), plots=args.plots)
+    try:
+        run_calibration(calibration, out, workers=workers, scheduler=args.scheduler, resume=args.resume,
+                        command=" ".join(["qgeo", "calibrate", *sys.argv[2:]]), plots=args.plots)
+    except WorkerLost as error:
+        print(f"qgeo calibrate: {error}; finished generations are kept in {display_path(out)} "
+              "(re-run with --resume to continue)", file=sys.stderr)
+        return 1
     print(f"{display_path(out)}: posterior.parquet, summary.csv, generations.csv, manifest.json"
           + (", plots/" if args.plots else "") + f" of calibration '{calibration.name}'")
     return 0

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pyabc
 
+from sim.engine.backends import Backend, WorkerLost, backend_for
 from sim.engine.provenance import now, versions
 from sim.engine.store import read_manifest_file, write_json
 from sim.experiments.calibration import priors as prior_dists
@@ -220,19 +221,6 @@ def progress_line(row: Mapping[str, Any], generations: int, left: float) -> str:
             f"{row['seconds']:.1f} s, about {left:.0f} s left")
 
 
-def _backend(workers: int, scheduler: str | None) -> tuple[Any, Any, Any, str]:
-    """Start the pool or connect to Dask: ``(pool, client, cluster, label)``."""
-    from sim.engine.backends import connect, start_helpers, start_method
-
-    if scheduler:
-        client, cluster = connect(scheduler, workers)
-        return None, client, cluster, f"dask ({scheduler})"
-    if workers > 1:
-        method = start_method()
-        return start_helpers(workers, method), None, None, f"processes ({method})"
-    return None, None, None, "serial"
-
-
 def run_calibration(calibration: Calibration, out: str | Path, *, workers: int = 1,
                     scheduler: str | None = None, resume: bool = False, command: str = "",
                     progress: bool = True, plots: bool = True,
@@ -256,6 +244,8 @@ def run_calibration(calibration: Calibration, out: str | Path, *, workers: int =
     Raises:
         CalibrationError: On a bad output directory or worker count.
         KeyboardInterrupt: On Ctrl-C, after recording the session (finished generations are kept).
+        WorkerLost: If a local worker process died (session status "aborted"; finished generations
+            are kept).
     """
     from sim.experiments.calibration.outputs import write_outputs
 
@@ -266,64 +256,76 @@ def run_calibration(calibration: Calibration, out: str | Path, *, workers: int =
     logging.getLogger("ABC").setLevel(logging.WARNING)
     db = f"sqlite:///{(out / HISTORY).resolve()}"
     spec = calibration.spec
-    session: dict[str, Any] = {"started": now(), "command": command, "workers": workers,
-                               "scheduler": scheduler, "status": "running"}
-    manifest["sessions"].append(session)
-    manifest["status"] = "running"
-    write_json(out / MANIFEST, manifest)
-    pool, client, cluster, session["backend"] = _backend(workers, scheduler)
-    parallel = workers if (pool is not None or client is not None) else 1
-    status = "interrupted"
-    try:
-        clock = time.perf_counter()
-        done_before = None
-        while True:
-            sampler = DeterministicSampler(spec.seed, pool=pool, client=client, workers=parallel)
-            abc = build_abc(calibration, sampler)
-            stored = (out / HISTORY).is_file() and pyabc.History(db).n_populations > 0
-            history = abc.load(db, 1) if stored else abc.new(db, calibration.observed)
-            rows = generation_table(history) if stored else []
-            if done_before is None:
-                done_before = len(rows)
-            if _finished(rows, spec) or manifest.get("stopped"):
-                break
-            abc.run(max_nr_populations=1, minimum_epsilon=spec.min_epsilon,
-                    min_acceptance_rate=spec.min_acceptance)
-            before, rows = len(rows), generation_table(pyabc.History(db))
-            if len(rows) == before:  # the generation ran out of proposals: acceptance below min_acceptance
-                reason = (f"acceptance rate below min_acceptance = {spec.min_acceptance} "
-                          f"({math.ceil(spec.population / spec.min_acceptance)} proposals gave fewer than "
-                          f"{spec.population} particles)")
-                manifest["stopped"] = {"generation": before, "reason": reason}
-                if progress:
-                    print(f"generation {before + 1}/{spec.generations}: stopped, {reason}", file=sys.stderr,
-                          flush=True)
-                break
-            ran = len(rows) - done_before
-            per_generation = (time.perf_counter() - clock) / max(ran, 1)
-            left = per_generation * (spec.generations - len(rows))
-            if progress:
-                print(progress_line(rows[-1], spec.generations, left), file=sys.stderr, flush=True)
-            manifest["generations"] = rows
-            write_json(out / MANIFEST, manifest)
-            if after_generation is not None:
-                after_generation(rows[-1]["t"])
-        status = "complete"
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-        if client is not None:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-        session.update(finished=now(), status=status)
-        manifest["status"] = status
+    with backend_for(workers, scheduler) as backend:
+        session: dict[str, Any] = {"started": now(), "command": command, "workers": workers,
+                                   "scheduler": scheduler, "backend": backend.label, "status": "running"}
+        manifest["sessions"].append(session)
+        manifest["status"] = "running"
         write_json(out / MANIFEST, manifest)
+        status = "interrupted"
+        try:
+            _run_generations(calibration, out, manifest, backend, progress, after_generation)
+            status = "complete"
+        except WorkerLost:
+            status = "aborted"
+            raise
+        finally:
+            session.update(finished=now(), status=status)
+            manifest["status"] = status
+            write_json(out / MANIFEST, manifest)
     if not (out / HISTORY).is_file() or pyabc.History(db).n_populations == 0:
         raise CalibrationError(f"{calibration.path}: min_acceptance = {spec.min_acceptance}: the first "
                                "generation already fell below it, so there is no posterior; lower it")
     write_outputs(calibration, out, pyabc.History(db), plots=plots)
     return out
+
+
+def _run_generations(calibration: Calibration, out: Path, manifest: dict[str, Any], backend: Backend,
+                     progress: bool, after_generation: Callable[[int], None] | None) -> None:
+    """Run generations until the stopping rule holds, recording each one in the manifest.
+
+    Args:
+        calibration: The calibration.
+        out: Output directory.
+        manifest: The manifest (updated and written after each generation).
+        backend: The started backend.
+        progress: Print a line to stderr after each generation.
+        after_generation: Called with each finished generation's index.
+    """
+    db = f"sqlite:///{(out / HISTORY).resolve()}"
+    spec = calibration.spec
+    clock = time.perf_counter()
+    done_before = None
+    while True:
+        abc = build_abc(calibration, DeterministicSampler(spec.seed, backend))
+        stored = (out / HISTORY).is_file() and pyabc.History(db).n_populations > 0
+        history = abc.load(db, 1) if stored else abc.new(db, calibration.observed)
+        rows = generation_table(history) if stored else []
+        if done_before is None:
+            done_before = len(rows)
+        if _finished(rows, spec) or manifest.get("stopped"):
+            return
+        abc.run(max_nr_populations=1, minimum_epsilon=spec.min_epsilon,
+                min_acceptance_rate=spec.min_acceptance)
+        before, rows = len(rows), generation_table(pyabc.History(db))
+        if len(rows) == before:  # the generation ran out of proposals: acceptance below min_acceptance
+            reason = (f"acceptance rate below min_acceptance = {spec.min_acceptance} "
+                      f"({math.ceil(spec.population / spec.min_acceptance)} proposals gave fewer than "
+                      f"{spec.population} particles)")
+            manifest["stopped"] = {"generation": before, "reason": reason}
+            if progress:
+                print(f"generation {before + 1}/{spec.generations}: stopped, {reason}", file=sys.stderr,
+                      flush=True)
+            return
+        ran = len(rows) - done_before
+        per_generation = (time.perf_counter() - clock) / max(ran, 1)
+        left = per_generation * (spec.generations - len(rows))
+        if progress:
+            print(progress_line(rows[-1], spec.generations, left), file=sys.stderr, flush=True)
+        manifest["generations"] = rows
+        write_json(out / MANIFEST, manifest)
+        if after_generation is not None:
+            after_generation(rows[-1]["t"])
 
 
 def _finished(rows: list[dict[str, Any]], spec: Any) -> bool:

@@ -5,8 +5,9 @@ populations depend on timing. :class:`DeterministicSampler` numbers the proposal
 each generation 0, 1, 2, ... and gives proposal ``i`` of generation ``t`` its own seeds,
 ``SeedSequence(root, spawn_key=(t + 1, i))``: the first word seeds numpy's global
 generator, which pyabc's proposal (prior or perturbation kernel) draws from, the second
-is the model's seed. Proposals are evaluated in chunks, serially, on local processes or on
-a Dask cluster, and the generation keeps the proposals ``0 .. k`` where ``k`` is the
+is the model's seed. Proposals are evaluated in chunks by the engine's backend
+(:meth:`sim.engine.backends.Backend.map`: serially, on local processes or on a Dask
+cluster), and the generation keeps the proposals ``0 .. k`` where ``k`` is the
 proposal that brings the ``n``-th acceptance, whatever finished first. Serial, process
 and Dask calibrations with the same root seed therefore give identical populations; only
 the number of wasted evaluations (past ``k``) differs.
@@ -15,13 +16,15 @@ the number of wasted evaluations (past ``k``) differs.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import cloudpickle
 import numpy as np
 from pyabc.sampler import Sampler
+
+from sim.engine.backends import Backend
 
 _MODEL_SEED: int | None = None
 """Seed of the model for the proposal being evaluated in this process (set by :func:`evaluate_chunk`)."""
@@ -56,28 +59,71 @@ def model_seed() -> int:
     return _MODEL_SEED
 
 
-def evaluate_chunk(payload: bytes, root: int, t: int, start: int, count: int) -> list[Any]:
-    """Evaluate proposals ``start .. start + count - 1`` of a generation (a worker function).
+@dataclass(frozen=True)
+class Generation:
+    """What every chunk of proposals of one generation shares (the first argument of :func:`evaluate_chunk`).
 
-    Args:
+    Attributes:
         payload: pyabc's ``simulate_one`` function, pickled with cloudpickle.
         root: Root seed.
         t: Generation.
-        start: First proposal number.
-        count: Number of proposals.
+    """
+
+    payload: bytes
+    root: int
+    t: int
+
+
+def evaluate_chunk(generation: Generation, span: tuple[int, int]) -> list[Any]:
+    """Evaluate proposals ``start .. start + count - 1`` of a generation (the function a backend maps).
+
+    numpy's global generator is left as it was found, so the process that evaluates a chunk
+    (this one, on a serial or process backend) draws the same numbers afterwards whichever
+    chunks it evaluated.
+
+    Args:
+        generation: The generation.
+        span: ``(start, count)``: first proposal number, number of proposals.
 
     Returns:
         The evaluated particles, in proposal order.
     """
     global _MODEL_SEED
-    simulate_one = cloudpickle.loads(payload)
+    simulate_one = cloudpickle.loads(generation.payload)
+    start, count = span
+    state = np.random.get_state()
     particles = []
-    for index in range(start, start + count):
-        proposal, _MODEL_SEED = particle_seeds(root, t, index)
-        np.random.seed(proposal)
-        particles.append(simulate_one())
-    _MODEL_SEED = None
+    try:
+        for index in range(start, start + count):
+            proposal, _MODEL_SEED = particle_seeds(generation.root, generation.t, index)
+            np.random.seed(proposal)
+            particles.append(simulate_one())
+    finally:
+        _MODEL_SEED = None
+        np.random.set_state(state)
     return particles
+
+
+def kept(results: Mapping[int, list[Any]], n: int, limit: float) -> int | None:
+    """How many proposals a generation keeps: the shortest finished prefix with ``n`` acceptances.
+
+    Args:
+        results: First proposal number of each finished chunk -> its particles.
+        n: Particles to accept.
+        limit: Most proposals.
+
+    Returns:
+        The prefix length, or None while no finished prefix holds ``n`` acceptances (nor ``limit``
+        proposals).
+    """
+    accepted, position = 0, 0
+    while position in results:
+        for offset, particle in enumerate(results[position]):
+            accepted += bool(particle.accepted)
+            if accepted >= n or position + offset + 1 >= limit:
+                return position + offset + 1
+        position += len(results[position])
+    return None
 
 
 class DeterministicSampler(Sampler):
@@ -85,24 +131,20 @@ class DeterministicSampler(Sampler):
 
     Args:
         root: Root seed.
-        pool: Local worker processes, or None.
-        client: A Dask client, or None (with neither, proposals run in this process).
-        workers: Number of parallel workers (sets how many chunks are in flight).
-        on_chunk: Called with the number of proposals evaluated so far after each chunk (progress).
+        backend: The started backend that evaluates the chunks of proposals.
     """
 
-    def __init__(self, root: int, *, pool: ProcessPoolExecutor | None = None, client: Any = None,
-                 workers: int = 1, on_chunk: Callable[[int], None] | None = None) -> None:
+    def __init__(self, root: int, backend: Backend) -> None:
         super().__init__()
         self.root = int(root)
-        self.pool = pool
-        self.client = client
-        self.workers = max(1, int(workers))
-        self.on_chunk = on_chunk
+        self.backend = backend
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False,
                                 ana_vars=None):
         """Evaluate proposals 0, 1, ... until ``n`` are accepted, keeping the shortest such prefix.
+
+        Chunks of proposals go to the backend (:meth:`sim.engine.backends.Backend.map`), which
+        stops as soon as the finished chunks hold a prefix with ``n`` acceptances.
 
         Args:
             n: Particles to accept.
@@ -115,11 +157,24 @@ class DeterministicSampler(Sampler):
         Returns:
             The sample.
         """
-        payload = cloudpickle.dumps(simulate_one)
-        chunk = max(1, min(25, math.ceil(n / (4 * self.workers))))
+        size = max(1, min(25, math.ceil(n / (4 * max(1, self.backend.workers)))))
         limit = math.ceil(max_eval) if math.isfinite(max_eval) else math.inf
         results: dict[int, list[Any]] = {}
-        cut = self._evaluate(payload, t, n, chunk, limit, results)
+
+        def spans() -> Iterator[tuple[int, int]]:
+            start = 0
+            while start < limit:
+                count = int(min(size, limit - start))
+                yield start, count
+                start += count
+
+        def on_result(span: tuple[int, int], particles: list[Any]) -> bool:
+            results[span[0]] = particles
+            return kept(results, n, limit) is not None
+
+        self.backend.map(evaluate_chunk, Generation(cloudpickle.dumps(simulate_one), self.root, t), spans(),
+                         on_result)
+        cut = kept(results, n, limit) or sum(len(r) for r in results.values())
         sample = self._create_empty_sample()
         evaluated = 0
         for start in sorted(results):
@@ -132,73 +187,3 @@ class DeterministicSampler(Sampler):
         if sample.n_accepted < n:
             sample.ok = False
         return sample
-
-    def _evaluate(self, payload: bytes, t: int, n: int, chunk: int, limit: float,
-                  results: dict[int, list[Any]]) -> int:
-        """Evaluate chunks until the prefix of finished proposals holds ``n`` acceptances.
-
-        Returns:
-            The number of proposals the generation keeps (the prefix length).
-        """
-        next_start, pending = 0, {}
-        in_flight = 1 if self.pool is None and self.client is None else 2 * self.workers
-
-        def prefix() -> int | None:
-            accepted, position = 0, 0
-            while position in results:
-                for offset, particle in enumerate(results[position]):
-                    accepted += bool(particle.accepted)
-                    if accepted >= n or position + offset + 1 >= limit:
-                        return position + offset + 1
-                position += len(results[position])
-            return None
-
-        try:
-            while True:
-                while len(pending) < in_flight and next_start < limit:
-                    count = int(min(chunk, limit - next_start))
-                    pending[self._submit(payload, t, next_start, count)] = next_start
-                    next_start += count
-                if not pending:
-                    return prefix() or sum(len(r) for r in results.values())
-                for future in self._wait(list(pending)):
-                    results[pending.pop(future)] = future.result()
-                if self.on_chunk is not None:
-                    self.on_chunk(sum(len(r) for r in results.values()))
-                cut = prefix()
-                if cut is not None:
-                    return cut
-        finally:
-            for future in pending:
-                future.cancel()
-
-    def _submit(self, payload: bytes, t: int, start: int, count: int) -> Any:
-        """Start one chunk on the backend (or run it now, serially)."""
-        if self.client is not None:
-            return self.client.submit(evaluate_chunk, payload, self.root, t, start, count, pure=False)
-        if self.pool is not None:
-            return self.pool.submit(evaluate_chunk, payload, self.root, t, start, count)
-        return _Done(evaluate_chunk(payload, self.root, t, start, count))
-
-    def _wait(self, futures: list[Any]) -> list[Any]:
-        """Wait for at least one chunk; return the finished ones."""
-        if self.client is not None:
-            from distributed import wait as dask_wait
-
-            return list(dask_wait(futures, return_when="FIRST_COMPLETED").done)
-        if self.pool is not None:
-            return list(wait(futures, return_when=FIRST_COMPLETED).done)
-        return futures
-
-
-class _Done:
-    """A finished serial chunk, shaped like a future."""
-
-    def __init__(self, value: list[Any]) -> None:
-        self.value = value
-
-    def result(self) -> list[Any]:
-        return self.value
-
-    def cancel(self) -> bool:
-        return False

@@ -234,9 +234,8 @@ class SimulationContext:
         Returns:
             Target name -> simulated value, and :data:`SEED_KEY` -> ``seed``.
         """
-        params = {**self.scenario.params, **{name: float(v) for name, v in parameters.items()}}
-        model = QuantumWorld(**self.scenario.model_copy(update={"params": params}).model_kwargs(),
-                             seed=seed, collect_agents=False)
+        scenario = self.scenario.with_params({name: float(v) for name, v in parameters.items()})
+        model = QuantumWorld(**scenario.model_kwargs(), seed=seed, collect_agents=False)
         years = {target.year for target in self.targets}
         snapshots = {model.year: Snapshot.of(model)} if model.year in years else {}
         while model.year < max(years):
