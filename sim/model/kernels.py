@@ -148,6 +148,7 @@ def _logit_arguments(value, seller, pairs, risk_weight, leverage, floor, afforda
     buyer = np.empty((rows, m), dtype=np.float32)
     weakest = np.empty(m, dtype=np.float32)
     tie_break = np.empty(m, dtype=np.float32)
+    signed_columns = np.empty(m, dtype=np.int64)
     for j in range(m):
         tie_break[j] = F32(1e-6 * j)
     third = F32(3.0)
@@ -161,9 +162,11 @@ def _logit_arguments(value, seller, pairs, risk_weight, leverage, floor, afforda
             seller_row[j] = _logit_argument((seller_row[j] - alignment[j]) - selling_risk[j], temperature)
         n_signed = 0
         stage_row = stage[i]
-        for j in range(m):
-            if stage_row[j] == SIGNED:
-                n_signed = _keep_largest(weakest, n_signed, affordable[i], value_row[j])
+        for j in range(m):  # gather the signed partners' columns without a branch
+            signed_columns[n_signed] = j
+            n_signed += stage_row[j] == SIGNED
+        for t in range(n_signed):
+            _keep_largest(weakest, t, affordable[i], value_row[signed_columns[t]])
         full = np.float64(weakest[affordable[i] - 1]) if n_signed >= affordable[i] else NEG_INF
         reference_new = F32(max(np.float64(floor[i]), full))
         own_floor = floor[i]
@@ -277,15 +280,18 @@ def choose_rows(values, home_value, shocks, previous, previous_home, concentrati
         count = min(max_partners[i], k)
         n_best = 0  # the signed partners, in column order; only they can get weight
         signed_row, value_row, previous_row = available[i], values[i], previous[i]
-        for j in range(m):
-            if signed_row[j]:
-                value = value_row[j]
-                if noisy:
-                    value = value + shocks[draw]
-                    draw += 1
-                linear[n_best] = previous_row[j] * kappa + value
-                columns[n_best] = j
-                n_best = _keep_largest(best, n_best, count, linear[n_best])
+        for j in range(m):  # gather their columns without a branch
+            columns[n_best] = j
+            n_best += signed_row[j]
+        for t in range(n_best):
+            j = columns[t]
+            value = value_row[j]
+            if noisy:
+                value = value + shocks[draw + t]
+            linear[t] = previous_row[j] * kappa + value
+            _keep_largest(best, t, count, linear[t])
+        if noisy:
+            draw += n_best
         for t in range(min(n_best, count), k):
             best[t] = F32(NEG_INF)
         cutoff = best[count - 1]
@@ -368,6 +374,7 @@ def portfolio_sums(foreign, gain, cost, stage, spend, same_bloc, seller_bloc, n_
     signed = np.zeros(m, dtype=np.int64)
     talks = np.zeros(m, dtype=np.int64)
     signed_same_bloc = 0
+    held = np.empty(m, dtype=np.int64)
     for i in range(rows):
         stage_row, same_row, weight_row = stage[i], same_bloc[i], foreign[i]
         for j in range(m):  # counts without branches: this pass vectorises
@@ -376,16 +383,18 @@ def portfolio_sums(foreign, gain, cost, stage, spend, same_bloc, seller_bloc, n_
             talks[j] += stage_row[j] == TALKS
             signed_same_bloc += is_signed and same_row[j]
         row_transfer, row_squares, row_partners = 0.0, 0.0, 0
-        for j in range(m):
+        for j in range(m):  # gather the columns with weight without a branch
+            held[row_partners] = j
+            row_partners += weight_row[j] > F32(0.0)
+        for t in range(row_partners):
+            j = held[t]
             w = weight_row[j]
-            if w > F32(0.0):
-                row_transfer += np.float64(w * gain[i, j])
-                paid[j] += np.float64(w * cost[i, j]) * spend[i]
-                row_partners += 1
-                buyers[j] += 1
-                row_squares += np.float64(w * w)
-                weight[j] += np.float64(w)
-                by_bloc[i, seller_bloc[j]] += np.float64(w)
+            row_transfer += np.float64(w * gain[i, j])
+            paid[j] += np.float64(w * cost[i, j]) * spend[i]
+            buyers[j] += 1
+            row_squares += np.float64(w * w)
+            weight[j] += np.float64(w)
+            by_bloc[i, seller_bloc[j]] += np.float64(w)
         transfer[i], squares[i], partners[i] = row_transfer, row_squares, row_partners
     return transfer, partners, squares, by_bloc, paid, weight, buyers, signed, talks, signed_same_bloc
 
