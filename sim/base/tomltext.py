@@ -9,7 +9,7 @@ from typing import Any
 def parse_toml(text: str) -> dict[str, Any]:
     """Parse TOML text as :func:`tomllib.loads` does, raising only :class:`tomllib.TOMLDecodeError`.
 
-    tomllib parses nested arrays and inline tables recursively, so a file nested a few thousand
+    tomllib parses nested arrays and inline tables recursively, so a file nested some hundreds of
     levels deep raises :class:`RecursionError`; here that is a decoding error like any other, so
     each reader reports it as "not valid TOML" naming its file.
 
@@ -25,5 +25,4 @@ def parse_toml(text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except RecursionError:
-        raise tomllib.TOMLDecodeError("arrays or inline tables nested too deep to read "
-                                      "(thousands of levels)") from None
+        raise tomllib.TOMLDecodeError("arrays or inline tables nested too deep to read") from None

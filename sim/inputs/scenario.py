@@ -50,6 +50,7 @@ from sim.base.errors import ParameterError, UserError
 from sim.base.paths import NAME_PATTERN, PROJECT_ROOT, display_path
 from sim.base.seeds import derive_seeds
 from sim.base.suggest import did_you_mean
+from sim.base.tomltext import parse_toml
 from sim.inputs import keypath
 from sim.inputs.schema import MAX_REPLICATIONS, MAX_SEED, SCENARIO_PARAMS, ScenarioFile, ScenarioParams
 from sim.inputs.validation import first_problem
@@ -392,7 +393,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         raise ScenarioError(f"{where}: expected UTF-8 text, found bad bytes ({error.reason})") from None
     try:
-        return tomllib.loads(text)
+        return parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{where}: not valid TOML: {error}") from None
 
