@@ -12,6 +12,7 @@ No helper process outlives a killed parent (see :mod:`sim.base.lifetime`).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -284,6 +285,10 @@ BACKENDS: dict[str, type[Backend]] = {
 """Every backend, by name."""
 
 
+SCHEDULER_ADDRESS = re.compile(r"tcp://[^\s/]+:\d{1,5}")
+"""A Dask scheduler address that ``--scheduler`` accepts (besides ``local``)."""
+
+
 def backend_name(workers: int, scheduler: str | None) -> str:
     """The backend the ``--workers`` and ``--scheduler`` options ask for.
 
@@ -309,7 +314,13 @@ def backend_for(workers: int = 1, scheduler: str | None = None) -> Backend:
 
     Returns:
         The backend; enter it (``with``) to start it.
+
+    Raises:
+        ExperimentError: If the scheduler is neither ``local`` nor ``tcp://host:port``.
     """
+    if scheduler and scheduler != "local" and not SCHEDULER_ADDRESS.fullmatch(scheduler):
+        raise ExperimentError(f"--scheduler: expected 'local' or a Dask scheduler address tcp://host:port "
+                              f"(e.g. tcp://head-node:8786), found {scheduler!r}")
     return BACKENDS[backend_name(workers, scheduler)](workers, scheduler)
 
 
