@@ -289,6 +289,20 @@ SCHEDULER_ADDRESS = re.compile(r"tcp://[^\s/]+:\d{1,5}")
 """A Dask scheduler address that ``--scheduler`` accepts (besides ``local``)."""
 
 
+def check_scheduler(scheduler: str) -> None:
+    """Check the form of a ``--scheduler`` value before anything starts.
+
+    Args:
+        scheduler: ``"local"`` or a Dask scheduler address.
+
+    Raises:
+        ExperimentError: If it is neither ``local`` nor ``tcp://host:port``.
+    """
+    if scheduler != "local" and not SCHEDULER_ADDRESS.fullmatch(scheduler):
+        raise ExperimentError(f"--scheduler: expected 'local' or a Dask scheduler address tcp://host:port "
+                              f"(e.g. tcp://head-node:8786), found {scheduler!r}")
+
+
 def backend_name(workers: int, scheduler: str | None) -> str:
     """The backend the ``--workers`` and ``--scheduler`` options ask for.
 
@@ -318,9 +332,8 @@ def backend_for(workers: int = 1, scheduler: str | None = None) -> Backend:
     Raises:
         ExperimentError: If the scheduler is neither ``local`` nor ``tcp://host:port``.
     """
-    if scheduler and scheduler != "local" and not SCHEDULER_ADDRESS.fullmatch(scheduler):
-        raise ExperimentError(f"--scheduler: expected 'local' or a Dask scheduler address tcp://host:port "
-                              f"(e.g. tcp://head-node:8786), found {scheduler!r}")
+    if scheduler:
+        check_scheduler(scheduler)
     return BACKENDS[backend_name(workers, scheduler)](workers, scheduler)
 
 
@@ -335,8 +348,10 @@ def connect(scheduler: str, workers: int) -> tuple[Any, Any]:
         ``(client, cluster)``; ``cluster`` is None for a remote scheduler.
 
     Raises:
-        ExperimentError: If the scheduler cannot be reached, or a worker runs another qgeo version.
+        ExperimentError: If the scheduler is neither ``local`` nor ``tcp://host:port``, cannot be
+            reached, or a worker runs another qgeo version.
     """
+    check_scheduler(scheduler)
     import logging
 
     from distributed import Client, LocalCluster
