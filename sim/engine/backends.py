@@ -14,6 +14,7 @@ No helper process outlives a killed parent (see :mod:`sim.base.lifetime`).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -343,6 +344,24 @@ BACKENDS: dict[str, type[Backend]] = {
 """Every backend, by name."""
 
 
+SCHEDULER_ADDRESS = re.compile(r"tcp://[^\s/]+:\d{1,5}")
+"""A Dask scheduler address that ``--scheduler`` accepts (besides ``local``)."""
+
+
+def check_scheduler(scheduler: str) -> None:
+    """Check the form of a ``--scheduler`` value before anything starts.
+
+    Args:
+        scheduler: ``"local"`` or a Dask scheduler address.
+
+    Raises:
+        ExperimentError: If it is neither ``local`` nor ``tcp://host:port``.
+    """
+    if scheduler != "local" and not SCHEDULER_ADDRESS.fullmatch(scheduler):
+        raise ExperimentError(f"--scheduler: expected 'local' or a Dask scheduler address tcp://host:port "
+                              f"(e.g. tcp://head-node:8786), found {scheduler!r}")
+
+
 def backend_name(workers: int, scheduler: str | None) -> str:
     """The backend the ``--workers`` and ``--scheduler`` options ask for.
 
@@ -368,7 +387,12 @@ def backend_for(workers: int = 1, scheduler: str | None = None) -> Backend:
 
     Returns:
         The backend; enter it (``with``) to start it.
+
+    Raises:
+        ExperimentError: If the scheduler is neither ``local`` nor ``tcp://host:port``.
     """
+    if scheduler:
+        check_scheduler(scheduler)
     return BACKENDS[backend_name(workers, scheduler)](workers, scheduler)
 
 
@@ -383,8 +407,10 @@ def connect(scheduler: str, workers: int) -> tuple[Any, Any]:
         ``(client, cluster)``; ``cluster`` is None for a remote scheduler.
 
     Raises:
-        ExperimentError: If the scheduler cannot be reached, or a worker runs another qgeo version.
+        ExperimentError: If the scheduler is neither ``local`` nor ``tcp://host:port``, cannot be
+            reached, or a worker runs another qgeo version.
     """
+    check_scheduler(scheduler)
     import logging
 
     from distributed import Client, LocalCluster

@@ -124,6 +124,8 @@ def make_directory(path: Path, option: str = "--out") -> None:
     Raises:
         RunDirError: If it cannot be created (a file in the way, no permission, read-only disk).
     """
+    if Path(path).exists() and not Path(path).is_dir():
+        raise RunDirError(f"{option} {display_path(path)}: expected a directory, found a file")
     try:
         Path(path).mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -48,6 +48,7 @@ from sim.base.bounds import Bounds
 from sim.base.errors import UserError
 from sim.base.paths import NAME_PATTERN, PROJECT_ROOT
 from sim.base.suggest import did_you_mean
+from sim.base.tomltext import parse_toml
 from sim.inputs import keypath
 from sim.inputs.validation import StrictModel, file_message
 from sim.world.data import ATTRIBUTES
@@ -364,7 +365,7 @@ def parse_spec(
         ExperimentError: On invalid TOML, structure or meaning.
     """
     try:
-        raw = tomllib.loads(text)
+        raw = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise ExperimentError(f"{where}: not valid TOML: {error}") from None
     context: dict[str, Any] = {} if facts is None else {"facts": facts or None}

@@ -136,10 +136,12 @@ def locate(name_or_path: str) -> tuple[FileKind, Path]:
     """
     import tomllib  # here, not at the top: `qgeo validate --help` imports this module
 
+    from sim.base.tomltext import parse_toml
+
     path = Path(name_or_path)
     if path.is_file():
         try:
-            table = tomllib.loads(path.read_text(encoding="utf-8"))
+            table = parse_toml(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             return SCENARIO, path  # the scenario loader reports what is wrong with the file
         try:

@@ -50,6 +50,7 @@ from sim.base.errors import ParameterError, UserError
 from sim.base.paths import NAME_PATTERN, PROJECT_ROOT, display_path
 from sim.base.seeds import derive_seeds
 from sim.base.suggest import did_you_mean
+from sim.base.tomltext import parse_toml
 from sim.inputs import keypath
 from sim.inputs.schema import (
     MAX_REPLICATIONS,
@@ -374,7 +375,7 @@ def trial_model(scenario: Scenario) -> QuantumWorld:
 def _load(name_or_path: str | Path, sets: Sequence[str], overrides: Mapping[str, Any] | None) -> Scenario:
     """Read, resolve and validate a scenario, without a trial model (see :func:`load_scenario`)."""
     path = find_scenario(name_or_path)
-    raw = _read_resolved(path, ())
+    raw = _read_resolved(path)
     given = [_parse_set(text)[0] for text in sets] + [str(key) for key in (overrides or {})]
     if "steps" in given and "end_year" in given:
         raise ScenarioError(f"{display_path(path)}: expected one horizon, steps or end_year, found both "
@@ -414,17 +415,44 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         raise ScenarioError(f"{where}: expected UTF-8 text, found bad bytes ({error.reason})") from None
     try:
-        return tomllib.loads(text)
+        return parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{where}: not valid TOML: {error}") from None
 
 
-def _read_resolved(path: Path, chain: tuple[Path, ...]) -> _Raw:
-    """Read ``path`` and, recursively, the files it extends, merged parent first."""
-    resolved = path.resolve()
-    if resolved in chain:
-        cycle = " -> ".join(display_path(p) for p in (*chain, resolved))
-        raise ScenarioError(f"{display_path(path)}: 'extends' forms a cycle: {cycle}")
+def _read_resolved(path: Path) -> _Raw:
+    """Read ``path`` and the files it extends, merged parent first.
+
+    The chain is followed in a loop, not by recursion, so a chain of any length (each file read
+    once) is merged and only a cycle is an error.
+    """
+    files: list[tuple[Path, dict[str, Any]]] = []
+    chain: list[Path] = []
+    while True:
+        resolved = path.resolve()
+        if resolved in chain:
+            cycle = " -> ".join(display_path(p) for p in (*chain, resolved))
+            raise ScenarioError(f"{display_path(path)}: 'extends' forms a cycle: {cycle}")
+        chain.append(resolved)
+        table = _read_file(path)
+        files.append((path, table))
+        parent = table.pop("extends", None)
+        if parent is None:
+            break
+        if not isinstance(parent, str):
+            raise ScenarioError(f"{display_path(path)}: 'extends' expected a file name (string), "
+                                f"found {parent!r}")
+        path = _parent_file(path, parent)
+    raw = _Raw()
+    for path, table in reversed(files):
+        where = display_path(path)
+        _merge(raw, table, where)
+        raw.origin[""] = where
+    return raw
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    """One scenario file's table, its keys checked and its ``data`` made absolute."""
     table = _read_toml(path)
     where = display_path(path)
     for key in table:
@@ -438,18 +466,9 @@ def _read_resolved(path: Path, chain: tuple[Path, ...]) -> _Raw:
             f"{where}: expected one horizon, 'steps' or 'end_year', found both (steps = {table['steps']!r}, "
             f"end_year = {table['end_year']!r}); keep one"
         )
-    parent = table.pop("extends", None)
-    if parent is None:
-        raw = _Raw()
-    else:
-        if not isinstance(parent, str):
-            raise ScenarioError(f"{where}: 'extends' expected a file name (string), found {parent!r}")
-        raw = _read_resolved(_parent_file(path, parent), (*chain, resolved))
     if "data" in table and isinstance(table["data"], str):
         table["data"] = str((path.parent / table["data"]).resolve())
-    _merge(raw, table, where)
-    raw.origin[""] = where
-    return raw
+    return table
 
 
 def _parent_file(path: Path, parent: str) -> Path:

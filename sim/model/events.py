@@ -198,6 +198,8 @@ def _countries(where: str, key: str, value: Any, iso3: Sequence[str]) -> tuple[s
         raise EventError(f"{where}: '{key}' expected a non-empty list of ISO3 codes, found {value!r}")
     known = set(iso3)
     for code in value:
+        if not isinstance(code, str):  # checked first: a table or an array is not hashable
+            raise EventError(f"{where}: '{key}' expected a list of ISO3 codes (strings), found {value!r}")
         if code not in known:
             raise EventError(
                 f"{where}: '{key}' has unknown country code {code!r}{did_you_mean(str(code), iso3)}"
@@ -240,7 +242,7 @@ def parse_event(
     if not isinstance(raw, Mapping):
         raise EventError(f"{label}: expected a table with year, kind and actors, found {raw!r}")
     kind = raw.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:  # a table or array is no kind (nor hashable)
         raise EventError(
             f"{label}: 'kind' expected one of {', '.join(KINDS)}, found {kind!r}"
             f"{did_you_mean(str(kind), KINDS)}"

@@ -45,6 +45,7 @@ from sim.base.bounds import Bounds
 from sim.base.errors import FileLocationError
 from sim.base.paths import PROJECT_ROOT
 from sim.base.suggest import closest
+from sim.base.tomltext import parse_toml
 from sim.world.agreements import CALIBRATION_END, calibration_rows, load_agreements
 from sim.world.vocabulary import KINDS as PARTNERSHIP_KINDS
 from sim.world.vocabulary import NONE, SIGNED, TALKS
@@ -626,7 +627,7 @@ def _load_world_file(data_dir: Path) -> tuple[int, str, Path | None]:
     if not path.exists():
         return BASE_YEAR, "", agreements
     try:
-        content = tomllib.loads(path.read_text(encoding="utf-8"))
+        content = parse_toml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise DataError("world.toml", None, None, "a readable TOML file", str(error).split("\n")[0]) from None
     for key in content:

@@ -44,6 +44,7 @@ from pydantic import Field, ValidationError, model_validator
 from sim.base.errors import UserError
 from sim.base.paths import PROJECT_ROOT
 from sim.base.suggest import did_you_mean
+from sim.base.tomltext import parse_toml
 from sim.experiments.calibration.targets import PARTNER_KINDS, STATISTICS, Target, TargetContext
 from sim.inputs.experiment import find_shipped, resolve_scenario_path
 from sim.inputs.scenario import Scenario, load_scenario
@@ -331,7 +332,7 @@ def parse_spec(text: str, where: str) -> CalibrationSpec:
         CalibrationError: On invalid TOML or structure.
     """
     try:
-        raw = tomllib.loads(text)
+        raw = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise CalibrationError(f"{where}: not valid TOML: {error}") from None
     try:
