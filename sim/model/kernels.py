@@ -112,18 +112,21 @@ def _yields(pairs, spend, buyer_log_capability, absorptive, seller_price, seller
     gain = np.empty((rows, m), dtype=np.float32)
     floored = np.empty((rows, m), dtype=np.float32)
     ratio = np.empty((rows, m), dtype=np.float32)
-    for i in range(rows):
-        budget = max(spend[i], 1.0)
+    for i in range(rows):  # the buyer's terms and row views held in locals: the pass vectorises
+        budget, own_absorptive = max(spend[i], 1.0), absorptive[i]
+        own_log_capability = buyer_log_capability[i]
+        exposure, open_share, trust = pairs[0, i], pairs[1, i], pairs[2, i]
+        cost_row, gain_row, floored_row, ratio_row = cost[i], gain[i], floored[i], ratio[i]
         for j in range(m):
-            price = pairs[0, i, j] * seller_price[j] + seller_price[j]
+            price = exposure[j] * seller_price[j] + seller_price[j]
             c = F32(np.float64(price) / (np.float64(price) + budget))
-            gap = max(seller_log_capability[j] - buyer_log_capability[i], F32(0.0)) * transfer + F32(1.0)
-            y = (F32(1.0) - c) * (pairs[1, i, j] * seller_open_share[j])
+            gap = max(seller_log_capability[j] - own_log_capability, F32(0.0)) * transfer + F32(1.0)
+            y = (F32(1.0) - c) * (open_share[j] * seller_open_share[j])
             y = y * gap
-            y = y * F32(absorptive[i] * seller_home_yield[j])
-            y = y * (F32(1.0) + trust_factor * pairs[2, i, j])
-            cost[i, j], gain[i, j], floored[i, j] = c, y, max(y, F32(1e-12))
-            ratio[i, j] = price / per_tie
+            y = y * F32(own_absorptive * seller_home_yield[j])
+            y = y * (F32(1.0) + trust_factor * trust[j])
+            cost_row[j], gain_row[j], floored_row[j] = c, y, max(y, F32(1e-12))
+            ratio_row[j] = price / per_tie
     return cost, gain, floored, ratio
 
 
