@@ -263,3 +263,15 @@ def test_adapt_policies_matches_the_numpy_specification(model):
     for name in got:
         np.testing.assert_allclose(got[name], want[name], rtol=1e-12, atol=1e-7, err_msg=name)
     assert not np.array_equal(got["controls"], model.controls)  # the leaders did respond
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, -1e-300, None])
+@pytest.mark.parametrize("where", [0, 7, 45])
+def test_first_invalid_finds_the_first_nan_infinity_or_negative(bad, where):
+    values = np.random.default_rng(where).uniform(0.0, 5.0, 46)
+    values[3] = 0.0  # zero is a valid stock
+    if bad is not None:
+        values[where] = bad
+        values[min(where + 1, 45)] = -2.0  # a later bad entry must not be reported first
+    invalid = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    assert kernels.first_invalid(values) == (invalid[0] if invalid.size else -1)

@@ -701,3 +701,23 @@ def country_outcomes(n, sellers, buyers, actors, weight, partners, squares, dome
     for a in range(actors.size):
         n_peers[actors[a]] = peer_signed[a]
     return share, hhi, n_partners, n_peers, domestic_share, hhi_sum, with_partners
+
+
+@njit(cache=True, error_model="numpy")
+def first_invalid(values):
+    """Index of the first entry that is NaN, infinite or negative, or -1 if there is none.
+
+    The model's yearly state check (``QuantumWorld._check_state``) calls it once per quantity:
+    one compiled pass instead of four NumPy calls (``isfinite``, ``<``, ``|``, ``any``).
+
+    Args:
+        values: A state array, (n,) float.
+
+    Returns:
+        The index, or -1.
+    """
+    for i in range(values.size):
+        value = values[i]
+        if not (np.isfinite(value) and value >= 0.0):
+            return i
+    return -1

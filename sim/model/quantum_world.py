@@ -397,9 +397,9 @@ class QuantumWorld(mesa.Model):
         """
         for name in STATE_CHECKED:
             values = getattr(self, name)
-            bad = ~np.isfinite(values) | (values < 0)
-            if bad.any():
-                first = int(np.flatnonzero(bad)[0])
+            first = kernels.first_invalid(values)
+            if first >= 0:
+                bad = ~np.isfinite(values) | (values < 0)
                 raise ModelStateError(
                     f"year {self.year}: {name} of {int(bad.sum())} countries is not a finite non-negative "
                     f"number (first: {self.iso3[first]}, {float(values[first])})"
