@@ -32,6 +32,11 @@ An experiment directory (``qgeo experiment``, :class:`ResultStore`)::
 Each finished chunk of an experiment becomes one new part (its series part first, the
 outcome part last as the commit), so no file is ever rewritten and memory stays flat
 in the number of runs. ``resume`` runs only the runs missing from the store.
+
+Opening a store for writing creates its directory and takes its lock
+(:class:`sim.engine.lock.DirectoryLock`, ``<dir>/.qgeo.lock``) before anything else is read or
+written, so a second writer of the same directory stops with a message instead of running
+the same runs again; :meth:`Store.close` releases it.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from sim.base.errors import UserError
+from sim.engine.lock import LOCK_FILE, DirectoryLock
 from sim.engine.provenance import RUN_MARKER, experiment_manifest, now, run_manifest
 from sim.inputs.experiment import ExperimentError
 from sim.inputs.scenario import Scenario, display_path
@@ -122,13 +128,48 @@ def make_directory(path: Path, option: str = "--out") -> None:
         option: The option that named it, for the message.
 
     Raises:
-        RunDirError: If it cannot be created (a file in the way, no permission, read-only disk).
+        RunDirError: If it is a file or cannot be created (a file in the way, no permission,
+            read-only disk).
     """
+    if Path(path).is_file():
+        raise RunDirError(f"{option} {display_path(path)}: expected a directory, found a file")
     try:
         Path(path).mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise RunDirError(f"{option} {display_path(path)}: cannot create the directory "
                           f"({error.strerror or error})") from None
+
+
+def lock_directory(path: Path, command: str | None = None, option: str = "--out") -> DirectoryLock:
+    """Create an output directory if needed and take its lock, for one writer at a time.
+
+    Args:
+        path: The directory.
+        command: The writer's command line, recorded in the lock file (default: this process's).
+        option: The option that named the directory, for the message.
+
+    Returns:
+        The held lock (release it, or use it as a context manager).
+
+    Raises:
+        RunDirError: If the directory cannot be created.
+        DirectoryLocked: If another process holds its lock.
+    """
+    make_directory(path, option)
+    return DirectoryLock(path, command).acquire()
+
+
+def has_files(directory: Path) -> bool:
+    """Whether a directory holds anything besides its lock file.
+
+    Args:
+        directory: The directory.
+
+    Returns:
+        True if it is a directory with at least one other entry.
+    """
+    directory = Path(directory)
+    return directory.is_dir() and any(entry.name != LOCK_FILE for entry in directory.iterdir())
 
 
 def read_manifest_file(directory: Path) -> dict[str, Any]:
@@ -166,6 +207,34 @@ class Store:
         self.root = Path(root)
         self.manifest_path = self.root / MANIFEST
         self.failures_log = self.root / FAILURES_LOG
+        self._lock: DirectoryLock | None = None
+
+    def lock(self, command: str | None = None) -> None:
+        """Create the directory if needed and take its lock, held until :meth:`close`.
+
+        Args:
+            command: The writer's command line, for the lock file (default: this process's).
+
+        Raises:
+            RunDirError: If the directory cannot be created.
+            DirectoryLocked: If another process is writing the directory.
+        """
+        if self._lock is None:
+            self._lock = lock_directory(self.root, command)
+
+    def close(self) -> None:
+        """Release the directory's lock, if this store holds it."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Store:
+        """The store itself; leaving the block closes it (see :meth:`close`)."""
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        """Close the store (see :meth:`close`)."""
+        self.close()
 
     def exists(self) -> bool:
         """Whether the directory holds a manifest."""
@@ -348,10 +417,10 @@ class RunStore(Store):
 
     def open(self, scenario: Scenario, resume: bool, command: Sequence[str],
              posterior: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Create the run directory, or reopen it to resume, and write its manifest.
+        """Create the run directory and take its lock, or reopen it to resume, and write its manifest.
 
         A directory written before sessions were recorded is resumed as well: its manifest
-        gains ``sessions`` and ``status``.
+        gains ``sessions`` and ``status``. The lock is held until :meth:`close`.
 
         Args:
             scenario: The resolved scenario to run.
@@ -366,11 +435,20 @@ class RunStore(Store):
         Raises:
             RunDirError: If the directory is not empty and ``resume`` is False, or if it holds a
                 run of a different scenario or posterior.
+            DirectoryLocked: If another process is writing the directory.
         """
+        self.lock(" ".join(command) or None)
+        try:
+            return self._open(scenario, resume, command, posterior)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, scenario: Scenario, resume: bool, command: Sequence[str],
+              posterior: dict[str, Any] | None) -> dict[str, Any]:
+        """Check and lay out the locked run directory (see :meth:`open`)."""
         run_dir = self.root
-        if run_dir.exists() and not run_dir.is_dir():
-            raise RunDirError(f"{display_path(run_dir)}: expected a directory for the run, found a file")
-        occupied = run_dir.is_dir() and any(run_dir.iterdir())
+        occupied = has_files(run_dir)
         manifest = run_manifest(scenario, command, posterior)
         digest = manifest["digest"]
         if occupied and not resume:
@@ -398,7 +476,6 @@ class RunStore(Store):
             manifest["started"] = previous.get("started")
             manifest["resumed"] = [*previous.get("resumed", []), {"at": now(), "command": list(command)}]
             manifest["sessions"] = previous.get("sessions", [])
-        make_directory(run_dir)
         for table in TABLES:
             (run_dir / table).mkdir(exist_ok=True)
         self.remove_temporaries(*(run_dir / table for table in TABLES))
@@ -504,14 +581,17 @@ class ResultStore(Store):
         return pd.read_parquet(self.root / "design.parquet")
 
     def open(self, experiment: Experiment, scenario: Scenario, resume: bool,
-             posterior: Posterior | None = None) -> pd.DataFrame:
-        """Create the output directory, or reopen it to resume.
+             posterior: Posterior | None = None, command: str | None = None) -> pd.DataFrame:
+        """Create the output directory and take its lock, or reopen it to resume.
+
+        The lock is held until :meth:`close`.
 
         Args:
             experiment: The experiment.
             scenario: Its base scenario.
             resume: Continue an existing directory.
             posterior: The posterior the replications draw from, or None.
+            command: The command line, for the lock file (default: this process's).
 
         Returns:
             The run plan.
@@ -519,7 +599,18 @@ class ResultStore(Store):
         Raises:
             ExperimentError: If the directory holds an experiment and ``resume`` is off, or holds a
                 different experiment or scenario than the one given.
+            DirectoryLocked: If another process is writing the directory.
         """
+        self.lock(command)
+        try:
+            return self._open(experiment, scenario, resume, posterior)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, experiment: Experiment, scenario: Scenario, resume: bool,
+              posterior: Posterior | None) -> pd.DataFrame:
+        """Check and lay out the locked output directory (see :meth:`open`)."""
         from sim.engine.plan import plan_runs
         from sim.inputs.design import build_design
 
@@ -546,12 +637,11 @@ class ResultStore(Store):
                                       f"{'none' if posterior is None else posterior.directory}")
             self.tidy()
             return self.plan()
-        if out.is_dir() and any(out.iterdir()):
+        if has_files(out):
             raise ExperimentError(f"{out}: expected a new or empty output directory, found other files "
                                   "(and no experiment to resume); choose another --out")
         design = build_design(experiment)
         plan = plan_runs(experiment, design)
-        make_directory(out)
         self.create(experiment, design, plan)
         self.write_manifest(experiment_manifest(experiment, design, scenario, len(plan), posterior))
         return plan
