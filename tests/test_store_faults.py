@@ -14,7 +14,7 @@ import pytest
 
 from sim.cli import main
 from sim.engine.lock import LOCK_FILE
-from sim.engine.store import ResultStore
+from sim.engine.store import ResultStore, lock_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 120.0
@@ -141,3 +141,15 @@ def test_a_killed_writer_leaves_a_lock_the_next_resume_takes(tmp_path, experimen
     assert code == 0, capsys.readouterr().err
     assert_every_run_once(out)
     assert not (out / LOCK_FILE).exists()
+
+
+def test_a_lock_is_reentrant_in_its_process_and_leaves_no_empty_new_directory(tmp_path):
+    new = tmp_path / "new"
+    with lock_directory(new, "qgeo test"):
+        with lock_directory(new):  # the store inside a command takes it again
+            assert lock_pid(new) == os.getpid()
+        assert lock_pid(new) == os.getpid()  # still held by the outer holder
+    assert not new.exists()  # created for the lock, nothing written: removed
+    with lock_directory(new):
+        (new / "manifest.json").write_text("{}")
+    assert [path.name for path in new.iterdir()] == ["manifest.json"]

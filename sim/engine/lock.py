@@ -4,7 +4,9 @@ The lock is ``flock(LOCK_EX | LOCK_NB)`` on the lock file, which then records th
 process id and command line. The kernel drops it when the holder's last descriptor of the
 file closes, so a process killed with SIGKILL never leaves a stale lock: the file may stay,
 but the next writer takes it. A clean release removes the file (while still holding it), so
-a finished directory holds only its results.
+a finished directory holds only its results, and removes the directory too if the lock's
+creator made it for the command and nothing was written in it (a command that stopped on
+bad input leaves no empty directory behind).
 
 Within one process the lock is re-entrant: a command holds it for its whole length (the run
 and what is written after it) while the store it opens takes it again.
@@ -33,10 +35,11 @@ class DirectoryLocked(UserError):
 
 @dataclass
 class _Held:
-    """A lock this process holds: its descriptor and how many holders share it."""
+    """A lock this process holds: descriptor, number of holders, whether to remove the directory."""
 
     descriptor: int
     depth: int
+    created: bool
 
 
 _HELD: dict[Path, _Held] = {}
@@ -65,12 +68,15 @@ class DirectoryLock:
     Args:
         directory: The output directory.
         command: The holder's command line, recorded in the lock file (default: this process's).
+        created: Whether the directory was created for this lock: the last release removes it if
+            it is empty then.
     """
 
-    def __init__(self, directory: Path, command: str | None = None) -> None:
+    def __init__(self, directory: Path, command: str | None = None, created: bool = False) -> None:
         self.directory = Path(directory)
         self.path = self.directory / LOCK_FILE
         self.command = command or " ".join(sys.argv)
+        self.created = created
         self._key = self.path.resolve()
         self._holding = False
 
@@ -90,7 +96,7 @@ class DirectoryLock:
         if held is not None:
             held.depth += 1
         else:
-            _HELD[self._key] = _Held(self._take(), 1)
+            _HELD[self._key] = _Held(self._take(), 1, self.created)
         self._holding = True
         return self
 
@@ -118,7 +124,7 @@ class DirectoryLock:
         return descriptor
 
     def release(self) -> None:
-        """Leave the lock; the last holder in this process removes the file and unlocks it."""
+        """Leave the lock; the last holder in this process removes the file (and an empty new directory)."""
         if not self._holding:
             return
         self._holding = False
@@ -129,6 +135,8 @@ class DirectoryLock:
         del _HELD[self._key]
         try:
             self.path.unlink(missing_ok=True)
+            if held.created and not any(self.directory.iterdir()):
+                self.directory.rmdir()
         finally:
             os.close(held.descriptor)
 

@@ -143,6 +143,8 @@ def make_directory(path: Path, option: str = "--out") -> None:
 def lock_directory(path: Path, command: str | None = None, option: str = "--out") -> DirectoryLock:
     """Create an output directory if needed and take its lock, for one writer at a time.
 
+    A directory created here is removed again on release if nothing was written in it.
+
     Args:
         path: The directory.
         command: The writer's command line, recorded in the lock file (default: this process's).
@@ -155,8 +157,9 @@ def lock_directory(path: Path, command: str | None = None, option: str = "--out"
         RunDirError: If the directory cannot be created.
         DirectoryLocked: If another process holds its lock.
     """
+    created = not Path(path).exists()
     make_directory(path, option)
-    return DirectoryLock(path, command).acquire()
+    return DirectoryLock(path, command, created).acquire()
 
 
 def has_files(directory: Path) -> bool:
