@@ -30,6 +30,24 @@ inputs = [{name = "params.dependence_weight", values = [1.0, 2.0]}]
 outcomes = [{name = "share_RUS", metric = "share_RUS"}]
 """
 RUNS = 300
+TWICE = """\
+name = "twice"
+scenario = "baseline"
+seed = 7
+steps = 3
+replications = 3
+design = {type = "grid"}
+inputs = [{name = "params.dependence_weight", values = [1.0, 2.0]}]
+
+[[outcomes]]
+name = "share_RUS"
+metric = "share_RUS"
+
+[[outcomes]]
+name = "series"
+metric = "share_RUS"
+stat = "series"
+"""
 
 
 def qgeo(*argv: str) -> subprocess.Popen:
@@ -153,3 +171,31 @@ def test_a_lock_is_reentrant_in_its_process_and_leaves_no_empty_new_directory(tm
     with lock_directory(new):
         (new / "manifest.json").write_text("{}")
     assert [path.name for path in new.iterdir()] == ["manifest.json"]
+
+
+def test_a_run_stored_twice_is_read_and_analysed_once(tmp_path):
+    from sim.engine.execute import run_experiment
+    from sim.experiments.analysis import analyze
+    from sim.inputs.experiment import load_experiment
+
+    path = tmp_path / "twice.toml"
+    path.write_text(TWICE)
+    out = tmp_path / "out"
+    run_experiment(load_experiment(path), out, chunk_size=2, progress=False)
+    store = ResultStore(out)
+    before = analyze(out)
+    assert before.warnings == [] and store.duplicate_runs() == 0
+    tables = {name: (out / "analysis" / name).read_bytes() for name in ("point_summary.csv", "explained.csv")}
+    outcomes, series = store.outcomes(), store.series()
+    # what a second writer did before directories were locked: the same chunks stored again as new parts
+    parts = sorted(store.parts(store.runs_dir).values())
+    for number, part in enumerate(parts[:2], start=len(parts)):
+        for directory in (store.runs_dir, store.series_dir):
+            (directory / f"part-{number:06d}.parquet").write_bytes((directory / part.name).read_bytes())
+    assert store.duplicate_runs() == 4  # two chunks of two runs
+    assert store.outcomes().equals(outcomes) and store.series().equals(series)
+    assert store.series(["run", "year", "series"]).equals(series[["run", "year", "series"]])
+    after = analyze(out)
+    assert after.warnings == ["4 stored runs are copies of runs stored before (two writers of the directory "
+                              "at once?); each run is counted once"]
+    assert {name: (out / "analysis" / name).read_bytes() for name in tables} == tables

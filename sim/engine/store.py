@@ -31,7 +31,9 @@ An experiment directory (``qgeo experiment``, :class:`ResultStore`)::
 
 Each finished chunk of an experiment becomes one new part (its series part first, the
 outcome part last as the commit), so no file is ever rewritten and memory stays flat
-in the number of runs. ``resume`` runs only the runs missing from the store.
+in the number of runs. ``resume`` runs only the runs missing from the store. A run stored
+in more than one part (two writers at once, before directories were locked) is read once
+(:meth:`ResultStore.duplicate_runs` counts the extra copies).
 
 Opening a store for writing creates its directory and takes its lock
 (:class:`sim.engine.lock.DirectoryLock`, ``<dir>/.qgeo.lock``) before anything else is read or
@@ -685,17 +687,30 @@ class ResultStore(Store):
             if number not in finished_parts:
                 path.unlink()
 
+    def _stored_runs(self) -> np.ndarray:
+        """The run index of every stored outcome row, over all parts (a run stored twice appears twice)."""
+        parts = self.parts(self.runs_dir)
+        if not parts:
+            return np.array([], dtype=np.int64)
+        return np.concatenate([pd.read_parquet(path, columns=["run"])["run"].to_numpy()
+                               for path in parts.values()])
+
     def done_runs(self) -> np.ndarray:
         """Indices of the runs with stored outcomes.
 
         Returns:
             Sorted run indices.
         """
-        parts = self.parts(self.runs_dir)
-        if not parts:
-            return np.array([], dtype=np.int64)
-        runs = [pd.read_parquet(path, columns=["run"])["run"].to_numpy() for path in parts.values()]
-        return np.unique(np.concatenate(runs))
+        return np.unique(self._stored_runs())
+
+    def duplicate_runs(self) -> int:
+        """How many stored outcome rows repeat a run stored before (they are read once).
+
+        Returns:
+            The number of extra copies (0 in a directory only ever written by one process at a time).
+        """
+        runs = self._stored_runs()
+        return len(runs) - len(np.unique(runs))
 
     def next_part(self) -> int:
         """Sequence number of the next part to write.
@@ -723,7 +738,7 @@ class ResultStore(Store):
         write_table(self.runs_dir / name, result.outcomes)
 
     def outcomes(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """The stored outcomes, sorted by run.
+        """The stored outcomes, sorted by run, each run once (see :meth:`duplicate_runs`).
 
         Args:
             columns: Columns to read (default all).
@@ -734,7 +749,7 @@ class ResultStore(Store):
         return _read_parts(self.runs_dir, columns)
 
     def series(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """The stored series outcomes, sorted by run and step.
+        """The stored series outcomes, sorted by run and step, each run once.
 
         Args:
             columns: Columns to read (default all).
@@ -746,9 +761,12 @@ class ResultStore(Store):
 
 
 def _read_parts(directory: Path, columns: Sequence[str] | None, by: Sequence[str] = ("run",)) -> pd.DataFrame:
+    """Read every part of a directory, sorted by ``by`` with each ``by`` key once (the first part's copy)."""
     import pyarrow.parquet as pq
 
     if not any(directory.glob("part-*.parquet")):
         return pd.DataFrame(columns=list(columns or by))
-    frame = pq.read_table(directory, columns=list(columns) if columns else None).to_pandas()
-    return frame.sort_values([c for c in by if c in frame.columns]).reset_index(drop=True)
+    keys = [key for key in by if columns is not None and key not in columns]
+    frame = pq.read_table(directory, columns=[*columns, *keys] if columns else None).to_pandas()
+    frame = frame.drop_duplicates(list(by)).sort_values(list(by), kind="stable")
+    return frame.drop(columns=keys).reset_index(drop=True)
