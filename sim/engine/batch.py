@@ -61,7 +61,8 @@ def run_scenario(
         The run directory.
 
     Raises:
-        UserError: On a bad worker count, a run directory that cannot be used, or a failed replication.
+        UserError: On a bad worker count, a run directory that cannot be used (or that another
+            process is writing), or a failed replication.
 
     Example:
         >>> import tempfile
@@ -77,23 +78,23 @@ def run_scenario(
         raise UserError(f"--workers: expected a number of processes >= 1, found {workers}")
     draws = () if posterior is None else tuple(posterior.draw(scenario.replications, scenario.seed))
     record = None if posterior is None else posterior.record(scenario.replications, scenario.seed)
-    store = RunStore(Path(run_dir))
-    with backend_for(min(workers, scenario.replications)) as backend:
-        store.open(scenario, resume, command, posterior=record)
-        context = RunContext(scenario, draws=draws, tables=store.root)
-        summary = run_session(context, scenario_plan(scenario), store, backend, name=scenario.name,
-                              unit="replication", most=TABLE_CHUNK, progress=progress,
-                              command=" ".join(command) or None)
-    if summary.failed:
-        first = summary.failures.iloc[0]
-        raise UserError(f"{display_path(store.root)}: {counted(summary.failed, 'replication')} failed, "
-                        f"the first (replication {first['replication']}) with {first['error_type']}: "
-                        f"{first['message']}; see {display_path(store.root / 'failures.csv')}, and "
-                        "continue with --resume once fixed")
-    write_summary(store.root)
-    if plots:
-        draw_plots(store.root, style=style)
-    store.complete(summary.manifest)
+    with RunStore(Path(run_dir)) as store:  # holds the directory's lock from open() to the end
+        with backend_for(min(workers, scenario.replications)) as backend:
+            store.open(scenario, resume, command, posterior=record)
+            context = RunContext(scenario, draws=draws, tables=store.root)
+            summary = run_session(context, scenario_plan(scenario), store, backend, name=scenario.name,
+                                  unit="replication", most=TABLE_CHUNK, progress=progress,
+                                  command=" ".join(command) or None)
+        if summary.failed:
+            first = summary.failures.iloc[0]
+            raise UserError(f"{display_path(store.root)}: {counted(summary.failed, 'replication')} failed, "
+                            f"the first (replication {first['replication']}) with {first['error_type']}: "
+                            f"{first['message']}; see {display_path(store.root / 'failures.csv')}, and "
+                            "continue with --resume once fixed")
+        write_summary(store.root)
+        if plots:
+            draw_plots(store.root, style=style)
+        store.complete(summary.manifest)
     return store.root
 
 

@@ -67,7 +67,7 @@ def run_experiment(
         resume: Continue ``out``, running only the runs without stored outcomes.
         chunk_size: Runs per task (default: guided, see :func:`sim.engine.plan.chunked`).
         progress: Show a progress bar (default: when stderr is a terminal).
-        command: Command line, for the manifest.
+        command: Command line, for the manifest and the directory's lock file.
         posterior: Run replication ``r`` of every design point with posterior draw ``r``.
 
     Returns:
@@ -76,6 +76,7 @@ def run_experiment(
     Raises:
         KeyboardInterrupt: On Ctrl-C, after storing what finished (manifest status "interrupted").
         WorkerLost: If a local worker process died (manifest status "aborted").
+        DirectoryLocked: If another process is writing ``out``.
 
     Example:
         >>> import tempfile
@@ -98,9 +99,8 @@ def run_experiment(
         (4, 4, 0)
     """
     # The backend starts first: helper processes fork before this process starts threads.
-    with backend_for(workers, scheduler) as backend:
-        store = ResultStore(Path(out))
-        plan = store.open(experiment, base_scenario(experiment), resume, posterior)
+    with backend_for(workers, scheduler) as backend, ResultStore(Path(out)) as store:
+        plan = store.open(experiment, base_scenario(experiment), resume, posterior, command)
         return run_session(context_for(experiment, posterior), plan, store, backend, name=experiment.name,
                            chunk_size=chunk_size, progress=progress, command=command)
 

@@ -31,7 +31,14 @@ An experiment directory (``qgeo experiment``, :class:`ResultStore`)::
 
 Each finished chunk of an experiment becomes one new part (its series part first, the
 outcome part last as the commit), so no file is ever rewritten and memory stays flat
-in the number of runs. ``resume`` runs only the runs missing from the store.
+in the number of runs. ``resume`` runs only the runs missing from the store. A run stored
+in more than one part (two writers at once, before directories were locked) is read once
+(:meth:`ResultStore.duplicate_runs` counts the extra copies).
+
+Opening a store for writing creates its directory and takes its lock
+(:class:`sim.engine.lock.DirectoryLock`, ``<dir>/.qgeo.lock``) before anything else is read or
+written, so a second writer of the same directory stops with a message instead of running
+the same runs again; :meth:`Store.close` releases it.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from sim.base.errors import UserError
+from sim.engine.lock import LOCK_FILE, DirectoryLock
 from sim.engine.provenance import RUN_MARKER, experiment_manifest, now, run_manifest
 from sim.inputs.experiment import ExperimentError
 from sim.inputs.scenario import Scenario, display_path
@@ -122,7 +130,8 @@ def make_directory(path: Path, option: str = "--out") -> None:
         option: The option that named it, for the message.
 
     Raises:
-        RunDirError: If it cannot be created (a file in the way, no permission, read-only disk).
+        RunDirError: If it is a file or cannot be created (a file in the way, no permission,
+            read-only disk).
     """
     if Path(path).exists() and not Path(path).is_dir():
         raise RunDirError(f"{option} {display_path(path)}: expected a directory, found a file")
@@ -131,6 +140,41 @@ def make_directory(path: Path, option: str = "--out") -> None:
     except OSError as error:
         raise RunDirError(f"{option} {display_path(path)}: cannot create the directory "
                           f"({error.strerror or error})") from None
+
+
+def lock_directory(path: Path, command: str | None = None, option: str = "--out") -> DirectoryLock:
+    """Create an output directory if needed and take its lock, for one writer at a time.
+
+    A directory created here is removed again on release if nothing was written in it.
+
+    Args:
+        path: The directory.
+        command: The writer's command line, recorded in the lock file (default: this process's).
+        option: The option that named the directory, for the message.
+
+    Returns:
+        The held lock (release it, or use it as a context manager).
+
+    Raises:
+        RunDirError: If the directory cannot be created.
+        DirectoryLocked: If another process holds its lock.
+    """
+    created = not Path(path).exists()
+    make_directory(path, option)
+    return DirectoryLock(path, command, created).acquire()
+
+
+def has_files(directory: Path) -> bool:
+    """Whether a directory holds anything besides its lock file.
+
+    Args:
+        directory: The directory.
+
+    Returns:
+        True if it is a directory with at least one other entry.
+    """
+    directory = Path(directory)
+    return directory.is_dir() and any(entry.name != LOCK_FILE for entry in directory.iterdir())
 
 
 def read_manifest_file(directory: Path) -> dict[str, Any]:
@@ -168,6 +212,34 @@ class Store:
         self.root = Path(root)
         self.manifest_path = self.root / MANIFEST
         self.failures_log = self.root / FAILURES_LOG
+        self._lock: DirectoryLock | None = None
+
+    def lock(self, command: str | None = None) -> None:
+        """Create the directory if needed and take its lock, held until :meth:`close`.
+
+        Args:
+            command: The writer's command line, for the lock file (default: this process's).
+
+        Raises:
+            RunDirError: If the directory cannot be created.
+            DirectoryLocked: If another process is writing the directory.
+        """
+        if self._lock is None:
+            self._lock = lock_directory(self.root, command)
+
+    def close(self) -> None:
+        """Release the directory's lock, if this store holds it."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Store:
+        """The store itself; leaving the block closes it (see :meth:`close`)."""
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        """Close the store (see :meth:`close`)."""
+        self.close()
 
     def exists(self) -> bool:
         """Whether the directory holds a manifest."""
@@ -350,10 +422,10 @@ class RunStore(Store):
 
     def open(self, scenario: Scenario, resume: bool, command: Sequence[str],
              posterior: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Create the run directory, or reopen it to resume, and write its manifest.
+        """Create the run directory and take its lock, or reopen it to resume, and write its manifest.
 
         A directory written before sessions were recorded is resumed as well: its manifest
-        gains ``sessions`` and ``status``.
+        gains ``sessions`` and ``status``. The lock is held until :meth:`close`.
 
         Args:
             scenario: The resolved scenario to run.
@@ -368,11 +440,20 @@ class RunStore(Store):
         Raises:
             RunDirError: If the directory is not empty and ``resume`` is False, or if it holds a
                 run of a different scenario or posterior.
+            DirectoryLocked: If another process is writing the directory.
         """
+        self.lock(" ".join(command) or None)
+        try:
+            return self._open(scenario, resume, command, posterior)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, scenario: Scenario, resume: bool, command: Sequence[str],
+              posterior: dict[str, Any] | None) -> dict[str, Any]:
+        """Check and lay out the locked run directory (see :meth:`open`)."""
         run_dir = self.root
-        if run_dir.exists() and not run_dir.is_dir():
-            raise RunDirError(f"{display_path(run_dir)}: expected a directory for the run, found a file")
-        occupied = run_dir.is_dir() and any(run_dir.iterdir())
+        occupied = has_files(run_dir)
         manifest = run_manifest(scenario, command, posterior)
         digest = manifest["digest"]
         if occupied and not resume:
@@ -400,7 +481,6 @@ class RunStore(Store):
             manifest["started"] = previous.get("started")
             manifest["resumed"] = [*previous.get("resumed", []), {"at": now(), "command": list(command)}]
             manifest["sessions"] = previous.get("sessions", [])
-        make_directory(run_dir)
         for table in TABLES:
             (run_dir / table).mkdir(exist_ok=True)
         self.remove_temporaries(*(run_dir / table for table in TABLES))
@@ -506,14 +586,17 @@ class ResultStore(Store):
         return pd.read_parquet(self.root / "design.parquet")
 
     def open(self, experiment: Experiment, scenario: Scenario, resume: bool,
-             posterior: Posterior | None = None) -> pd.DataFrame:
-        """Create the output directory, or reopen it to resume.
+             posterior: Posterior | None = None, command: str | None = None) -> pd.DataFrame:
+        """Create the output directory and take its lock, or reopen it to resume.
+
+        The lock is held until :meth:`close`.
 
         Args:
             experiment: The experiment.
             scenario: Its base scenario.
             resume: Continue an existing directory.
             posterior: The posterior the replications draw from, or None.
+            command: The command line, for the lock file (default: this process's).
 
         Returns:
             The run plan.
@@ -521,7 +604,18 @@ class ResultStore(Store):
         Raises:
             ExperimentError: If the directory holds an experiment and ``resume`` is off, or holds a
                 different experiment or scenario than the one given.
+            DirectoryLocked: If another process is writing the directory.
         """
+        self.lock(command)
+        try:
+            return self._open(experiment, scenario, resume, posterior)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, experiment: Experiment, scenario: Scenario, resume: bool,
+              posterior: Posterior | None) -> pd.DataFrame:
+        """Check and lay out the locked output directory (see :meth:`open`)."""
         from sim.engine.plan import plan_runs
         from sim.inputs.design import build_design
 
@@ -548,12 +642,11 @@ class ResultStore(Store):
                                       f"{'none' if posterior is None else posterior.directory}")
             self.tidy()
             return self.plan()
-        if out.is_dir() and any(out.iterdir()):
+        if has_files(out):
             raise ExperimentError(f"{out}: expected a new or empty output directory, found other files "
                                   "(and no experiment to resume); choose another --out")
         design = build_design(experiment)
         plan = plan_runs(experiment, design)
-        make_directory(out)
         self.create(experiment, design, plan)
         self.write_manifest(experiment_manifest(experiment, design, scenario, len(plan), posterior))
         return plan
@@ -594,17 +687,30 @@ class ResultStore(Store):
             if number not in finished_parts:
                 path.unlink()
 
+    def _stored_runs(self) -> np.ndarray:
+        """The run index of every stored outcome row, over all parts (a run stored twice appears twice)."""
+        parts = self.parts(self.runs_dir)
+        if not parts:
+            return np.array([], dtype=np.int64)
+        return np.concatenate([pd.read_parquet(path, columns=["run"])["run"].to_numpy()
+                               for path in parts.values()])
+
     def done_runs(self) -> np.ndarray:
         """Indices of the runs with stored outcomes.
 
         Returns:
             Sorted run indices.
         """
-        parts = self.parts(self.runs_dir)
-        if not parts:
-            return np.array([], dtype=np.int64)
-        runs = [pd.read_parquet(path, columns=["run"])["run"].to_numpy() for path in parts.values()]
-        return np.unique(np.concatenate(runs))
+        return np.unique(self._stored_runs())
+
+    def duplicate_runs(self) -> int:
+        """How many stored outcome rows repeat a run stored before (they are read once).
+
+        Returns:
+            The number of extra copies (0 in a directory only ever written by one process at a time).
+        """
+        runs = self._stored_runs()
+        return len(runs) - len(np.unique(runs))
 
     def next_part(self) -> int:
         """Sequence number of the next part to write.
@@ -632,7 +738,7 @@ class ResultStore(Store):
         write_table(self.runs_dir / name, result.outcomes)
 
     def outcomes(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """The stored outcomes, sorted by run.
+        """The stored outcomes, sorted by run, each run once (see :meth:`duplicate_runs`).
 
         Args:
             columns: Columns to read (default all).
@@ -643,7 +749,7 @@ class ResultStore(Store):
         return _read_parts(self.runs_dir, columns)
 
     def series(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """The stored series outcomes, sorted by run and step.
+        """The stored series outcomes, sorted by run and step, each run once.
 
         Args:
             columns: Columns to read (default all).
@@ -655,9 +761,12 @@ class ResultStore(Store):
 
 
 def _read_parts(directory: Path, columns: Sequence[str] | None, by: Sequence[str] = ("run",)) -> pd.DataFrame:
+    """Read every part of a directory, sorted by ``by`` with each ``by`` key once (the first part's copy)."""
     import pyarrow.parquet as pq
 
     if not any(directory.glob("part-*.parquet")):
         return pd.DataFrame(columns=list(columns or by))
-    frame = pq.read_table(directory, columns=list(columns) if columns else None).to_pandas()
-    return frame.sort_values([c for c in by if c in frame.columns]).reset_index(drop=True)
+    keys = [key for key in by if columns is not None and key not in columns]
+    frame = pq.read_table(directory, columns=[*columns, *keys] if columns else None).to_pandas()
+    frame = frame.drop_duplicates(list(by)).sort_values(list(by), kind="stable")
+    return frame.drop(columns=keys).reset_index(drop=True)

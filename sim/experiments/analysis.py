@@ -201,6 +201,10 @@ def analyze(directory: str | Path, style: FigureStyle | None = None) -> Analysis
     report = Analysis(context.directory)
     scalars = [o.name for o in context.scalar_outcomes()]
     runs = store.outcomes([*ID_COLUMNS, *context.names, *scalars])
+    duplicates = store.duplicate_runs()
+    if duplicates:
+        report.warnings.append(f"{duplicates} stored runs are copies of runs stored before (two writers "
+                               "of the directory at once?); each run is counted once")
     failures = store.failures()
     if not failures.empty:
         report.warnings.append(f"{len(failures)} runs failed and are left out (see failures.csv)")

@@ -86,6 +86,7 @@ def experiment(args: argparse.Namespace) -> int:
     from sim.base.paths import display_path
     from sim.engine.backends import WorkerLost  # here, not at the top: slow to import for --help
     from sim.engine.execute import run_experiment
+    from sim.engine.store import lock_directory
     from sim.inputs.experiment import load_experiment
     from sim.inputs.posterior import load_posterior
 
@@ -99,23 +100,24 @@ def experiment(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / "experiments" / spec.name
     if args.only_run is not None:
         return _only_run(spec, out, args.only_run)
-    try:
-        summary = run_experiment(spec, out, workers=workers, scheduler=args.scheduler,
-                                 resume=args.resume, chunk_size=args.chunk_size, progress=args.progress,
-                                 command=" ".join(["qgeo", "experiment", *sys.argv[2:]]),
-                                 posterior=posterior)
-    except WorkerLost as error:
-        print(f"qgeo experiment: {error}; finished runs are kept in {display_path(out)} "
-              "(re-run with --resume to continue)", file=sys.stderr)
-        return 1
-    print(summary.text(spec.name))
-    if args.analyze and summary.done:
-        from sim.experiments.analysis import analyze
+    command = " ".join(["qgeo", "experiment", *sys.argv[2:]])
+    with lock_directory(out, command):  # one writer of `out` from the first run to the analysis
+        try:
+            summary = run_experiment(spec, out, workers=workers, scheduler=args.scheduler,
+                                     resume=args.resume, chunk_size=args.chunk_size, progress=args.progress,
+                                     command=command, posterior=posterior)
+        except WorkerLost as error:
+            print(f"qgeo experiment: {error}; finished runs are kept in {display_path(out)} "
+                  "(re-run with --resume to continue)", file=sys.stderr)
+            return 1
+        print(summary.text(spec.name))
+        if args.analyze and summary.done:
+            from sim.experiments.analysis import analyze
 
-        report = analyze(out)
-        print(f"{display_path(report.directory)}: {len(report.files)} files (tables and figures)")
-        for warning in report.warnings:
-            print(f"warning: {warning}")
+            report = analyze(out)
+            print(f"{display_path(report.directory)}: {len(report.files)} files (tables and figures)")
+            for warning in report.warnings:
+                print(f"warning: {warning}")
     return 0
 
 

@@ -171,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.base.paths import display_path
     from sim.engine import store
     from sim.engine.batch import run_scenario  # here, not at the top: matplotlib is slow to import for --help
+    from sim.engine.store import lock_directory
     from sim.output.summary import too_few_replications
 
     if args.resume and args.out is None:
@@ -183,18 +184,19 @@ def run(args: argparse.Namespace) -> int:
 
         load_run(args.compare_to)  # a bad reference fails before the run, not after it
     out = args.out or Path("runs") / f"{scenario.name}-{datetime.now():%Y%m%d-%H%M%S}"
-    before = len(store.finished(out, scenario.replications)) if args.resume and out.is_dir() else 0
-    run_scenario(scenario, out, workers=args.workers, resume=args.resume, command=_command(args),
-                 plots=args.plots, posterior=posterior, style=style)
-    print(f"{display_path(out)}: {counted(scenario.replications, 'replication')} of '{scenario.name}' "
-          f"({scenario.replications - before} run now)"
-          + (f" over the posterior of {display_path(posterior.directory)}" if posterior else "")
-          + ", summary.csv" + (", plots/" if args.plots else ""))
-    warning = too_few_replications(scenario.replications)
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr)
-    if args.compare_to is not None:
-        compare_runs([args.compare_to, out], out / "compare", args)
+    with lock_directory(out, " ".join(_command(args))):  # one writer of `out` until the comparison is written
+        before = len(store.finished(out, scenario.replications)) if args.resume else 0
+        run_scenario(scenario, out, workers=args.workers, resume=args.resume, command=_command(args),
+                     plots=args.plots, posterior=posterior, style=style)
+        print(f"{display_path(out)}: {counted(scenario.replications, 'replication')} of '{scenario.name}' "
+              f"({scenario.replications - before} run now)"
+              + (f" over the posterior of {display_path(posterior.directory)}" if posterior else "")
+              + ", summary.csv" + (", plots/" if args.plots else ""))
+        warning = too_few_replications(scenario.replications)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+        if args.compare_to is not None:
+            compare_runs([args.compare_to, out], out / "compare", args)
     return 0
 
 
