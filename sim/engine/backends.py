@@ -7,6 +7,7 @@ this process (which stores it), as chunks finish. :func:`backend_for` picks one 
 pure function of its plan row.
 
 No helper process outlives a killed parent (see :mod:`sim.base.lifetime`).
+Local workers are capped by :func:`worker_count`.
 """
 
 from __future__ import annotations
@@ -23,12 +24,17 @@ from types import TracebackType
 from typing import Any, ClassVar
 
 from sim.base.lifetime import die_with_parent
+from sim.base.wording import counted
 from sim.engine.provenance import versions
 from sim.engine.runner import ChunkResult, RunContext, failure_record, outcome_table, run_chunk
 from sim.inputs.experiment import ExperimentError
 
 Chunks = Iterator[list[dict[str, Any]]]
 OnResult = Callable[[list[dict[str, Any]], ChunkResult], None]
+
+WORKERS_PER_CORE = 4
+"""Most local workers per usable core: more only adds processes that compete for the cores."""
+
 
 class WorkerLost(RuntimeError):
     """A worker process died: finished runs are kept, ``--resume`` continues."""
@@ -300,16 +306,57 @@ def backend_name(workers: int, scheduler: str | None) -> str:
     return ProcessBackend.name if workers > 1 else SerialBackend.name
 
 
-def backend_for(workers: int = 1, scheduler: str | None = None) -> Backend:
+def usable_cores() -> int:
+    """Cores this process may run on: its CPU affinity where the system reports one, else every core.
+
+    Returns:
+        At least 1.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def worker_count(asked: int, scheduler: str | None = None, runs: int | None = None) -> int:
+    """The local workers for ``--workers asked``: at most one per run and :data:`WORKERS_PER_CORE` per core.
+
+    Run, experiment and calibration all take their worker count from here. When fewer workers
+    than asked are used, a warning on stderr says how many and why. A remote Dask scheduler's
+    workers are not started here, so ``asked`` is returned unchanged.
+
+    Args:
+        asked: Workers asked for (>= 1).
+        scheduler: Dask scheduler address, ``"local"``, or None.
+        runs: Runs to do, if known.
+
+    Returns:
+        The workers to use.
+    """
+    if scheduler not in (None, "local"):
+        return asked
+    cores = usable_cores()
+    limits = [(WORKERS_PER_CORE * cores, f"{WORKERS_PER_CORE} per core on {counted(cores, 'usable core')}")]
+    if runs is not None:
+        limits.append((max(runs, 1), f"one per run, {counted(runs, 'run')} to do"))
+    used = min(asked, *(limit for limit, _ in limits))
+    if used < asked:
+        reason = next(why for limit, why in limits if limit == used)
+        print(f"warning: --workers {asked}: using {used} ({reason})", file=sys.stderr)
+    return used
+
+
+def backend_for(workers: int = 1, scheduler: str | None = None, runs: int | None = None) -> Backend:
     """The backend for the ``--workers`` and ``--scheduler`` options (not started yet).
 
     Args:
-        workers: Parallel workers.
+        workers: Parallel workers asked for (capped by :func:`worker_count`).
         scheduler: Dask scheduler address, ``"local"``, or None.
+        runs: Runs to do, if known (no more workers than runs are started).
 
     Returns:
         The backend; enter it (``with``) to start it.
     """
+    workers = worker_count(workers, scheduler, runs)
     return BACKENDS[backend_name(workers, scheduler)](workers, scheduler)
 
 
