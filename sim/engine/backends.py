@@ -6,7 +6,7 @@ this process (which stores it), as chunks finish. :func:`backend_for` picks one 
 :data:`BACKENDS` by name. Every backend gives identical results, since each run is a
 pure function of its plan row.
 
-No helper process outlives a killed parent (see :mod:`sim.base.lifetime`).
+No helper process outlives a killed parent, and none receives Ctrl-C (see :mod:`sim.base.lifetime`).
 Local workers are capped by :func:`worker_count`.
 """
 
@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, ClassVar
 
-from sim.base.lifetime import die_with_parent
+from sim.base.lifetime import children_without_ctrl_c, die_with_parent
 from sim.base.wording import counted
 from sim.engine.provenance import versions
 from sim.engine.runner import ChunkResult, RunContext, failure_record, outcome_table, run_chunk
@@ -41,12 +41,16 @@ class WorkerLost(RuntimeError):
 
 
 def _prepare_helper(parent: int) -> None:
-    """Helper initializer: ignore Ctrl-C (the parent handles it), and end with the parent.
+    """Helper initializer: ignore Ctrl-C (the parent handles it), die of SIGTERM, and end with the parent.
+
+    A forked helper inherits the parent's SIGTERM handler (which stops a session as Ctrl-C does);
+    a helper is stopped by its pool instead, so it takes the default back.
 
     Args:
         parent: Process id of the parent.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
 
 
@@ -73,7 +77,8 @@ def start_method() -> str:
 def start_helpers(count: int, method: str) -> ProcessPoolExecutor:
     """Start helper processes now, before this process starts threads of its own.
 
-    Helpers ignore Ctrl-C (this process handles it) and end when this process ends.
+    Helpers never receive Ctrl-C, not even while a spawned one imports (this process handles
+    it), and end when this process ends. A Ctrl-C while they start stops them and is raised.
 
     Args:
         count: Number of helper processes.
@@ -86,8 +91,13 @@ def start_helpers(count: int, method: str) -> ProcessPoolExecutor:
 
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method),
                                initializer=_prepare_helper, initargs=(os.getpid(),))
-    for _ in range(count):
-        pool.submit(_ready)  # one task each: the processes start now
+    try:
+        with children_without_ctrl_c(tracker=method != "fork"):
+            for _ in range(count):
+                pool.submit(_ready)  # one task each: the processes start now
+    except KeyboardInterrupt:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     return pool
 
 
@@ -380,15 +390,17 @@ def connect(scheduler: str, workers: int) -> tuple[Any, Any]:
     cluster = None
     try:
         if scheduler == "local":
-            # The workers inherit an ignored SIGINT, so Ctrl-C reaches this process only, which
-            # then stops submitting and closes the cluster itself.
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # The workers never receive Ctrl-C, so it reaches this process only, which then stops
+            # submitting and closes the cluster itself; a Ctrl-C while it starts closes it at once.
             try:
-                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
-            finally:
-                signal.signal(signal.SIGINT, previous)
-            client = Client(cluster)
+                with children_without_ctrl_c():
+                    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR)
+                client = Client(cluster)
+            except KeyboardInterrupt:
+                if cluster is not None:
+                    cluster.close()
+                raise
         else:
             client = Client(scheduler, timeout="20s")
     except (OSError, TimeoutError) as error:
