@@ -178,11 +178,11 @@ def test_workers_are_capped_at_the_runs_and_a_multiple_of_the_cores(tmp_path, ca
     path.write_text(ONE_POINT.format(seed=1, replications=3, steps=2), encoding="utf-8")
     out = tmp_path / "experiment"
     assert main(["experiment", str(path), "--out", str(out), "--workers", "10000", "--no-analyze"]) == 0
-    assert "warning: --workers 10000: using 3 (one per run, 3 runs to do)" in capsys.readouterr().err
+    assert "warning: --workers 10000: using 3 (one per run of 3 runs)" in capsys.readouterr().err
     assert ResultStore(out).manifest()["sessions"][0]["workers"] == 3
     assert main(["run", "--replications", "2", "--steps", "1", "--workers", "5", "--no-plots",
                  "--out", str(tmp_path / "run")]) == 0
-    assert "warning: --workers 5: using 2 (one per run, 2 runs to do)" in capsys.readouterr().err
+    assert "warning: --workers 5: using 2 (one per run of 2 runs)" in capsys.readouterr().err
     assert json.loads((tmp_path / "run" / "manifest.json").read_text())["sessions"][0]["workers"] == 2
 
 

@@ -337,7 +337,7 @@ def worker_count(asked: int, scheduler: str | None = None, runs: int | None = No
     Args:
         asked: Workers asked for (>= 1).
         scheduler: Dask scheduler address, ``"local"``, or None.
-        runs: Runs to do, if known.
+        runs: Runs of the plan, if known (on resume, some may be done already).
 
     Returns:
         The workers to use.
@@ -347,7 +347,7 @@ def worker_count(asked: int, scheduler: str | None = None, runs: int | None = No
     cores = usable_cores()
     limits = [(WORKERS_PER_CORE * cores, f"{WORKERS_PER_CORE} per core on {counted(cores, 'usable core')}")]
     if runs is not None:
-        limits.append((max(runs, 1), f"one per run, {counted(runs, 'run')} to do"))
+        limits.append((max(runs, 1), f"one per run of {counted(runs, 'run')}"))
     used = min(asked, *(limit for limit, _ in limits))
     if used < asked:
         reason = next(why for limit, why in limits if limit == used)
@@ -361,7 +361,7 @@ def backend_for(workers: int = 1, scheduler: str | None = None, runs: int | None
     Args:
         workers: Parallel workers asked for (capped by :func:`worker_count`).
         scheduler: Dask scheduler address, ``"local"``, or None.
-        runs: Runs to do, if known (no more workers than runs are started).
+        runs: Runs of the plan, if known (no more workers than runs are started).
 
     Returns:
         The backend; enter it (``with``) to start it.

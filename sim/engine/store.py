@@ -536,7 +536,7 @@ class ResultStore(Store):
                 for batch in file.iter_batches(batch_size=BLOCK):
                     yield batch.to_pandas()
 
-        return Plan(pq.ParquetFile(path).metadata.num_rows, blocks)
+        return Plan(pq.read_metadata(path).num_rows, blocks)
 
     def design(self) -> pd.DataFrame:
         """The stored design points.
