@@ -152,7 +152,7 @@ def overhead_child(runs: int, repeats: int) -> None:
         rows = plan_runs(experiment, build_design(experiment)).to_dict("records")
         context = context_for(experiment)
         scenario = load_scenario("baseline", overrides={"steps": 30, "replications": max(runs // 4, 2)})
-        run_rows = scenario_plan(scenario).to_dict("records")
+        run_rows = scenario_plan(scenario).frame().to_dict("records")
 
         def timed(action: Callable[[], object]) -> float:
             start = time.perf_counter()

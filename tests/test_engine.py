@@ -11,20 +11,34 @@ import socket
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import psutil
 import pytest
 from threadpoolctl import threadpool_info
 
 from sim.cli import main
-from sim.engine.backends import BACKENDS, DaskBackend, ProcessBackend, SerialBackend, WorkerLost, backend_for
+from sim.engine.backends import (
+    BACKENDS,
+    WORKERS_PER_CORE,
+    DaskBackend,
+    ProcessBackend,
+    SerialBackend,
+    WorkerLost,
+    backend_for,
+    usable_cores,
+    worker_count,
+)
 from sim.engine.batch import run_scenario
 from sim.engine.execute import rerun, run_experiment
+from sim.engine.plan import chunked, experiment_plan, plan_runs
 from sim.engine.runner import one_blas_thread
 from sim.engine.store import TABLES, ResultStore, read_table, table_path
+from sim.inputs.design import build_design
 from sim.inputs.experiment import load_experiment
 from sim.inputs.scenario import load_scenario
 from sim.model import kernels
@@ -249,6 +263,54 @@ def test_blas_runs_one_thread_while_a_model_steps():
         assert blas_threads() == {1}
 
 
+# ----------------------------------------------------------------------------- bounded resources
+def test_workers_are_capped_at_the_runs_and_a_multiple_of_the_cores(tmp_path, capsys):
+    most = WORKERS_PER_CORE * usable_cores()
+    assert worker_count(10_000, "local", runs=10**6) == most
+    cores = f"{WORKERS_PER_CORE} per core on {usable_cores()} usable core"
+    assert f"warning: --workers 10000: using {most} ({cores}" in capsys.readouterr().err
+    assert worker_count(10_000, "tcp://head:8786", runs=3) == 10_000  # a remote cluster's workers are its own
+    assert worker_count(2, runs=40) == 2 and capsys.readouterr().err == ""
+    path = tmp_path / "one_point.toml"
+    path.write_text(ONE_POINT.format(seed=1, replications=3, steps=2), encoding="utf-8")
+    out = tmp_path / "experiment"
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "10000", "--no-analyze"]) == 0
+    assert "warning: --workers 10000: using 3 (one per run of 3 runs)" in capsys.readouterr().err
+    assert ResultStore(out).manifest()["sessions"][0]["workers"] == 3
+    assert main(["run", "--replications", "2", "--steps", "1", "--workers", "5", "--no-plots",
+                 "--out", str(tmp_path / "run")]) == 0
+    assert "warning: --workers 5: using 2 (one per run of 2 runs)" in capsys.readouterr().err
+    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["sessions"][0]["workers"] == 2
+
+
+def test_the_plan_is_written_and_read_a_block_at_a_time(tmp_path):
+    # 50,000 runs: the whole plan as dicts takes some 16 MB; a block of 10,000 about 4 MB
+    values = ", ".join(str(0.5 + k / 1000) for k in range(500))
+    path = tmp_path / "large.toml"
+    path.write_text(ONE_POINT.format(seed=3, replications=100, steps=2).replace("[2.5]", f"[{values}]"),
+                    encoding="utf-8")
+    experiment = load_experiment(path)
+    design = build_design(experiment)
+    store = ResultStore(tmp_path / "out")
+    store.root.mkdir()
+    tracemalloc.start()
+    try:
+        store.create(experiment, design, experiment_plan(experiment, design))
+        plan = store.stored_plan()
+        sizes, first, last = [], None, None
+        for chunk in chunked(plan.rows(skip=np.arange(0, 50_000, 2)), 25_000, workers=2, size=5_000):
+            sizes.append(len(chunk))
+            first, last = first or chunk[0], chunk[-1]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert plan.size == 50_000 and sizes == [5_000] * 5
+    assert peak < 8e6, f"{peak / 1e6:.1f} MB"
+    whole = plan_runs(experiment, design)
+    pd.testing.assert_frame_equal(store.plan(), whole, check_exact=True)
+    assert (first, last) == (whole.iloc[1].to_dict(), whole.iloc[-1].to_dict())
+
+
 # ----------------------------------------------------------------------------- no orphans
 def kill_and_look_for_survivors(process: subprocess.Popen, ready) -> list[psutil.Process]:
     """SIGKILL ``process`` once ``ready()`` and it has children; return the children still alive."""
@@ -264,29 +326,6 @@ def kill_and_look_for_survivors(process: subprocess.Popen, ready) -> list[psutil
     assert process.returncode == -signal.SIGKILL
     _, alive = psutil.wait_procs(children, timeout=20)
     return alive
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_no_process_outlives_a_killed_run_with_two_workers(tmp_path, seed):
-    out = tmp_path / "run"
-    command = [QGEO, "run", "--seed", str(seed), "--steps", "20", "--replications", "40", "--workers", "2",
-               "--no-plots", "--out", str(out)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    assert kill_and_look_for_survivors(process, lambda: table_path(out, "model", 0).exists()) == []
-    written = sorted(out.rglob("replication=*.parquet"))
-    time.sleep(2)
-    assert sorted(out.rglob("replication=*.parquet")) == written  # nobody writes on
-    assert len(list((out / "model").glob("*.parquet"))) < 40
-
-
-def test_no_process_outlives_a_killed_experiment_with_two_workers(tmp_path):
-    path = tmp_path / "one_point.toml"
-    path.write_text(ONE_POINT.format(seed=1, replications=60, steps=12), encoding="utf-8")
-    out = tmp_path / "experiment"
-    command = [QGEO, "experiment", str(path), "--out", str(out), "--workers", "2", "--chunk-size", "1",
-               "--no-analyze"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    assert kill_and_look_for_survivors(process, lambda: any((out / "runs").glob("part-*.parquet"))) == []
 
 
 def test_no_process_outlives_a_killed_ui():

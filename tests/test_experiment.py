@@ -16,7 +16,7 @@ from sim.base.seeds import derive_seed
 from sim.cli import main
 from sim.engine.plan import apply_inputs, base_scenario, plan_runs
 from sim.experiments.analysis import explained_table, stability_warnings
-from sim.inputs.design import build_design, morris_indices, sobol_indices
+from sim.inputs.design import MAX_RUNS, build_design, check_size, design_size, morris_indices, sobol_indices
 from sim.inputs.experiment import EXPERIMENT_DIR, load_experiment
 from sim.inputs.scenario import load_scenario
 from sim.model.parameters import PARAMETERS
@@ -220,6 +220,34 @@ def test_sampled_designs_respect_bounds_and_integer_inputs(tmp_path, kind, sampl
     assert np.array_equal(build_design(experiment).points, design.points)  # deterministic
     plan = plan_runs(experiment, design)
     assert plan["events[0].year"].dtype == np.int64
+
+
+@pytest.mark.parametrize("design", ['type = "lhs"\nsamples = 8', 'type = "sobol"\nsamples = 8',
+                                    'type = "sobol"\nsamples = 8\ncalc_second_order = true',
+                                    'type = "morris"\nsamples = 4'])
+def test_the_size_of_a_design_is_known_before_it_is_sampled(tmp_path, design):
+    text = SAMPLED.replace('type = "{kind}"\nsamples = {samples}', design)
+    experiment = load_experiment(write(tmp_path, text))
+    assert design_size(experiment) == build_design(experiment).n_points
+    grid = load_experiment(write(tmp_path, BASE, "grid.toml"))
+    assert design_size(grid) == build_design(grid).n_points == 6 and check_size(grid) == 12
+
+
+def test_an_experiment_above_the_size_limit_is_refused_before_anything_is_built(tmp_path, capsys):
+    levels = ", ".join(str(0.5 + k / 10_000) for k in range(20_000))
+    stringency = ", ".join(str(k / 20_000) for k in range(20_000))
+    text = (BASE.replace("[0.5, 2.0]", f"[{levels}]").replace("[0.1, 0.5, 0.9]", f"[{stringency}]")
+            .replace('name = "small"', 'name = "huge"'))
+    path = write(tmp_path, text)
+    out = tmp_path / "out"
+    assert main(["experiment", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"expected at most {MAX_RUNS:,} runs, found 800,000,000" in err
+    assert "400,000,000 points of the grid design x 2 replications" in err and "--allow-large" in err
+    assert str(path) in err and "Traceback" not in err and not out.exists()
+    assert main(["experiment", str(path), "--out", str(out), "--only-run", "3"]) == 2  # it builds the design
+    assert "--allow-large" in capsys.readouterr().err
+    assert check_size(load_experiment(path), allow_large=True) == 800_000_000
 
 
 def test_lhs_puts_every_whole_year_in_play(tmp_path):

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pandas as pd
-import psutil
 import pytest
 
 from sim.cli import main
@@ -120,50 +117,6 @@ def test_existing_directory_needs_resume_and_an_unchanged_file(tmp_path, capsys)
     path.write_text(path.read_text().replace("seed = 3", "seed = 4"))
     assert main(["experiment", str(path), "--out", str(out), "--resume"]) == 2
     assert "changed" in capsys.readouterr().err
-
-
-def spawn(path: Path, out: Path, workers: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "sim.cli", "experiment", str(path), "--out", str(out),
-               "--chunk-size", "1", "--no-analyze", "--workers", str(workers)]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for_parts(process: subprocess.Popen, out: Path, count: int, timeout: float = 120.0) -> None:
-    """Poll until ``count`` outcome parts exist (the process must still be running)."""
-    deadline = time.monotonic() + timeout
-    while len(list((out / "runs").glob("part-*.parquet"))) < count:
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-
-
-@pytest.mark.parametrize("how", ["sigkill", "sigint"])
-def test_resume_after_an_interruption_gives_identical_results(tmp_path, how):
-    path = grid_file(tmp_path, replications=10, steps=12, weights="[0.5, 1.5, 3.0]")  # 60 runs
-    out = tmp_path / "interrupted"
-    process = spawn(path, out, workers=2 if how == "sigkill" else 1)
-    wait_for_parts(process, out, 5)
-    helpers = psutil.Process(process.pid).children(recursive=True)
-    process.send_signal(signal.SIGKILL if how == "sigkill" else signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    _, alive = psutil.wait_procs(helpers, timeout=30)
-    assert not alive  # helper processes do not outlive a killed experiment
-    done_before = len(ResultStore(out).done_runs())
-    assert 5 <= done_before < 60
-    if how == "sigint":
-        assert process.returncode == 130
-        assert "--resume" in err and "Traceback" not in err
-        assert ResultStore(out).manifest()["status"] == "interrupted"
-    else:
-        assert process.returncode == -signal.SIGKILL
-    resume = ["experiment", str(path), "--out", str(out), "--resume", "--workers", "2", "--no-analyze"]
-    assert main(resume) == 0
-    manifest = ResultStore(out).manifest()
-    assert manifest["status"] == "complete" and manifest["counts"]["done"] == 60
-    assert manifest["sessions"][-1]["to_run"] == 60 - done_before
-    run_experiment(load_experiment(path), tmp_path / "whole", workers=1)
-    assert_same_results(out, tmp_path / "whole")
-    assert not list(out.rglob(".*.tmp"))
 
 
 def test_a_failing_run_is_recorded_and_the_rest_complete(tmp_path, capsys):

@@ -4,7 +4,8 @@ Each command module defines ``register(subparsers)``, which adds its parser and
 sets ``handler`` (a function of the parsed arguments returning an exit code).
 Errors a user can fix (bad files, keys, values) are raised as
 :class:`sim.base.errors.UserError` subclasses and printed without a traceback, with
-exit code 2, as are usage errors.
+exit code 2, as are usage errors. SIGTERM stops a command as Ctrl-C does (finished results
+are kept, the manifest says "interrupted"), with exit code 143 (128 + 15) instead of 130.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 
 from sim.base.errors import UserError
 
@@ -72,6 +77,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_received: list[int] = []
+"""The SIGTERMs this command received (told apart from Ctrl-C by this, not by the exception, which
+may be re-raised on its way, see :func:`sim.engine.runner.interrupted`)."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """Stop as on Ctrl-C; a further SIGTERM while stopping is ignored (SIGKILL still ends the process)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _received.append(signum)
+    raise KeyboardInterrupt("SIGTERM")
+
+
+@contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """Inside the block, SIGTERM raises ``KeyboardInterrupt`` where Ctrl-C would (main thread only).
+
+    Yields:
+        Nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _received.clear()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line.
 
@@ -80,11 +115,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         Exit code: 0 on success, 2 on a usage or input error (or when the output is closed
-        early), 130 when interrupted.
+        early), 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM).
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     prefix = f"qgeo {args.command}" if args.command else "qgeo"
+    with sigterm_as_ctrl_c():
+        return _run(parser, args, prefix)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, prefix: str) -> int:
+    """Run the parsed command and turn its errors and interruptions into exit codes (see :func:`main`)."""
     try:
         if getattr(args, "handler", None) is None:
             parser.print_help()
@@ -102,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prefix}: error: the output was closed early (broken pipe)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{prefix}: interrupted; finished results are kept "
-              "(re-run with --resume to continue)", file=sys.stderr)
-        return 130
+        print(f"{prefix}: {'terminated (SIGTERM)' if _received else 'interrupted'}; finished results are "
+              "kept (re-run with --resume to continue)", file=sys.stderr)
+        return 128 + signal.SIGTERM if _received else 130
 

@@ -8,7 +8,8 @@ result; a calibration (:mod:`sim.experiments.calibration.sampler`) maps chunks o
 proposals. :func:`backend_for` picks a backend from :data:`BACKENDS` by name. Every
 backend gives identical results, since each item is a pure function of its inputs.
 
-No helper process outlives a killed parent (see :mod:`sim.base.lifetime`).
+No helper process outlives a killed parent, and none receives Ctrl-C (see :mod:`sim.base.lifetime`).
+Local workers are capped by :func:`worker_count`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, ClassVar, TypeVar
 
-from sim.base.lifetime import die_with_parent
+from sim.base.lifetime import children_without_ctrl_c, die_with_parent
+from sim.base.wording import counted
 from sim.engine.provenance import versions
 from sim.engine.runner import ChunkResult, RunContext, failure_record, outcome_table, run_chunk
 from sim.inputs.experiment import ExperimentError
@@ -42,17 +44,25 @@ OnItem = Callable[[Item, Result], bool | None]
 _END = object()
 """Marks the end of the items."""
 
+WORKERS_PER_CORE = 4
+"""Most local workers per usable core: more only adds processes that compete for the cores."""
+
+
 class WorkerLost(RuntimeError):
     """A worker process died: finished runs are kept, ``--resume`` continues."""
 
 
 def _prepare_helper(parent: int) -> None:
-    """Helper initializer: ignore Ctrl-C (the parent handles it), and end with the parent.
+    """Helper initializer: ignore Ctrl-C (the parent handles it), die of SIGTERM, and end with the parent.
+
+    A forked helper inherits the parent's SIGTERM handler (which stops a session as Ctrl-C does);
+    a helper is stopped by its pool instead, so it takes the default back.
 
     Args:
         parent: Process id of the parent.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
 
 
@@ -79,7 +89,8 @@ def start_method() -> str:
 def start_helpers(count: int, method: str) -> ProcessPoolExecutor:
     """Start helper processes now, before this process starts threads of its own.
 
-    Helpers ignore Ctrl-C (this process handles it) and end when this process ends.
+    Helpers never receive Ctrl-C, not even while a spawned one imports (this process handles
+    it), and end when this process ends. A Ctrl-C while they start stops them and is raised.
 
     Args:
         count: Number of helper processes.
@@ -92,8 +103,13 @@ def start_helpers(count: int, method: str) -> ProcessPoolExecutor:
 
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method),
                                initializer=_prepare_helper, initargs=(os.getpid(),))
-    for _ in range(count):
-        pool.submit(_ready)  # one task each: the processes start now
+    try:
+        with children_without_ctrl_c(tracker=method != "fork"):
+            for _ in range(count):
+                pool.submit(_ready)  # one task each: the processes start now
+    except KeyboardInterrupt:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     return pool
 
 
@@ -378,12 +394,52 @@ def backend_name(workers: int, scheduler: str | None) -> str:
     return ProcessBackend.name if workers > 1 else SerialBackend.name
 
 
-def backend_for(workers: int = 1, scheduler: str | None = None) -> Backend:
+def usable_cores() -> int:
+    """Cores this process may run on: its CPU affinity where the system reports one, else every core.
+
+    Returns:
+        At least 1.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def worker_count(asked: int, scheduler: str | None = None, runs: int | None = None) -> int:
+    """The local workers for ``--workers asked``: at most one per run and :data:`WORKERS_PER_CORE` per core.
+
+    Run, experiment and calibration all take their worker count from here. When fewer workers
+    than asked are used, a warning on stderr says how many and why. A remote Dask scheduler's
+    workers are not started here, so ``asked`` is returned unchanged.
+
+    Args:
+        asked: Workers asked for (>= 1).
+        scheduler: Dask scheduler address, ``"local"``, or None.
+        runs: Runs of the plan, if known (on resume, some may be done already).
+
+    Returns:
+        The workers to use.
+    """
+    if scheduler not in (None, "local"):
+        return asked
+    cores = usable_cores()
+    limits = [(WORKERS_PER_CORE * cores, f"{WORKERS_PER_CORE} per core on {counted(cores, 'usable core')}")]
+    if runs is not None:
+        limits.append((max(runs, 1), f"one per run of {counted(runs, 'run')}"))
+    used = min(asked, *(limit for limit, _ in limits))
+    if used < asked:
+        reason = next(why for limit, why in limits if limit == used)
+        print(f"warning: --workers {asked}: using {used} ({reason})", file=sys.stderr)
+    return used
+
+
+def backend_for(workers: int = 1, scheduler: str | None = None, runs: int | None = None) -> Backend:
     """The backend for the ``--workers`` and ``--scheduler`` options (not started yet).
 
     Args:
-        workers: Parallel workers.
+        workers: Parallel workers asked for (capped by :func:`worker_count`).
         scheduler: Dask scheduler address, ``"local"``, or None.
+        runs: Runs of the plan, if known (no more workers than runs are started).
 
     Returns:
         The backend; enter it (``with``) to start it.
@@ -393,6 +449,7 @@ def backend_for(workers: int = 1, scheduler: str | None = None) -> Backend:
     """
     if scheduler:
         check_scheduler(scheduler)
+    workers = worker_count(workers, scheduler, runs)
     return BACKENDS[backend_name(workers, scheduler)](workers, scheduler)
 
 
@@ -418,15 +475,17 @@ def connect(scheduler: str, workers: int) -> tuple[Any, Any]:
     cluster = None
     try:
         if scheduler == "local":
-            # The workers inherit an ignored SIGINT, so Ctrl-C reaches this process only, which
-            # then stops submitting and closes the cluster itself.
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # The workers never receive Ctrl-C, so it reaches this process only, which then stops
+            # submitting and closes the cluster itself; a Ctrl-C while it starts closes it at once.
             try:
-                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
-            finally:
-                signal.signal(signal.SIGINT, previous)
-            client = Client(cluster)
+                with children_without_ctrl_c():
+                    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR)
+                client = Client(cluster)
+            except KeyboardInterrupt:
+                if cluster is not None:
+                    cluster.close()
+                raise
         else:
             client = Client(scheduler, timeout="20s")
     except (OSError, TimeoutError) as error:

@@ -79,7 +79,7 @@ def run_scenario(
     draws = () if posterior is None else tuple(posterior.draw(scenario.replications, scenario.seed))
     record = None if posterior is None else posterior.record(scenario.replications, scenario.seed)
     with RunStore(Path(run_dir)) as store:  # holds the directory's lock from open() to the end
-        with backend_for(min(workers, scenario.replications)) as backend:
+        with backend_for(workers, runs=scenario.replications) as backend:
             store.open(scenario, resume, command, posterior=record)
             context = RunContext(scenario, draws=draws, tables=store.root)
             summary = run_session(context, scenario_plan(scenario), store, backend, name=scenario.name,

@@ -1,6 +1,6 @@
 """Running an experiment: its plan on the engine, streamed into an experiment directory.
 
-The experiment's plan (:func:`sim.engine.plan.plan_runs`), the run kernels
+The experiment's plan (:func:`sim.engine.plan.experiment_plan`), the run kernels
 (:mod:`sim.engine.runner`), the backends (:mod:`sim.engine.backends`), the store
 (:class:`sim.engine.store.ResultStore`) and the session (:func:`sim.engine.session.run_session`) are
 the same as a scenario run's; an experiment keeps a few outcomes per run instead of
@@ -16,11 +16,11 @@ from typing import Any
 import pandas as pd
 
 from sim.engine.backends import backend_for
-from sim.engine.plan import base_scenario, plan_runs
+from sim.engine.plan import Plan, base_scenario, experiment_plan
 from sim.engine.runner import RunContext, plain, run_replication, run_scenario_of
 from sim.engine.session import Summary, run_session
 from sim.engine.store import ResultStore
-from sim.inputs.design import build_design
+from sim.inputs.design import build_design, check_size
 from sim.inputs.experiment import Experiment, ExperimentError
 from sim.inputs.posterior import Posterior
 
@@ -51,13 +51,15 @@ def run_experiment(
     progress: bool | None = None,
     command: str | None = None,
     posterior: Posterior | None = None,
+    allow_large: bool = False,
 ) -> Summary:
     """``run_experiment(experiment, out, *, workers=1, scheduler=None, resume=False)``: run an experiment.
 
     Runs (or resumes) every run of the experiment's plan, streaming results to ``out`` as chunks
     of runs finish (see :mod:`sim.engine.store`); a run that raises is recorded in ``failures.jsonl`` and
     the others go on. This is what ``qgeo experiment`` does before it analyses the results
-    (:func:`sim.experiments.analysis.analyze`).
+    (:func:`sim.experiments.analysis.analyze`). An experiment of more than
+    :data:`sim.inputs.design.MAX_RUNS` runs is refused before anything is built, unless ``allow_large``.
 
     Args:
         experiment: The validated experiment.
@@ -69,11 +71,14 @@ def run_experiment(
         progress: Show a progress bar (default: when stderr is a terminal).
         command: Command line, for the manifest and the directory's lock file.
         posterior: Run replication ``r`` of every design point with posterior draw ``r``.
+        allow_large: Run an experiment of any size (``--allow-large``).
 
     Returns:
         The session's summary.
 
     Raises:
+        ExperimentError: If the experiment is too large and ``allow_large`` is off, or ``out`` cannot
+            be used.
         KeyboardInterrupt: On Ctrl-C, after storing what finished (manifest status "interrupted").
         WorkerLost: If a local worker process died (manifest status "aborted").
         DirectoryLocked: If another process is writing ``out``.
@@ -98,16 +103,17 @@ def run_experiment(
         >>> summary.total, summary.done, summary.failed
         (4, 4, 0)
     """
+    runs = check_size(experiment, allow_large)
     # The backend starts first: helper processes fork before this process starts threads.
-    with backend_for(workers, scheduler) as backend, ResultStore(Path(out)) as store:
+    with backend_for(workers, scheduler, runs) as backend, ResultStore(Path(out)) as store:
         plan = store.open(experiment, base_scenario(experiment), resume, posterior, command)
         return run_session(context_for(experiment, posterior), plan, store, backend, name=experiment.name,
                            chunk_size=chunk_size, progress=progress, command=command)
 
 
 def rerun(experiment: Experiment, run: int, *, collect_agents: bool = True,
-          plan: pd.DataFrame | None = None, draws: Sequence[Mapping[str, float]] | None = None,
-          ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
+          plan: Plan | None = None, draws: Sequence[Mapping[str, float]] | None = None,
+          allow_large: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
     """Repeat one run of an experiment alone.
 
     Args:
@@ -116,17 +122,21 @@ def rerun(experiment: Experiment, run: int, *, collect_agents: bool = True,
         collect_agents: Also return per-country data.
         plan: The run plan (default: derived from the experiment; pass a stored plan to use it).
         draws: The posterior draws of the replications (as the manifest records them), or None.
+        allow_large: Without ``plan``, build the design of an experiment of any size.
 
     Returns:
         ``(model_frame, agent_frame, plan_row)`` of the run: identical to what the experiment stored.
 
     Raises:
-        ExperimentError: If ``run`` is not an index of the plan.
+        ExperimentError: If ``run`` is not an index of the plan, or (without ``plan``) the experiment
+            is too large and ``allow_large`` is off.
     """
-    plan = plan_runs(experiment, build_design(experiment)) if plan is None else plan
-    if not 0 <= run < len(plan):
-        raise ExperimentError(f"--only-run: expected a run index in 0-{len(plan) - 1}, found {run}")
-    row = plan.iloc[[run]].to_dict("records")[0]
+    if plan is None:
+        check_size(experiment, allow_large)
+        plan = experiment_plan(experiment, build_design(experiment))
+    if not 0 <= run < plan.size:
+        raise ExperimentError(f"--only-run: expected a run index in 0-{plan.size - 1}, found {run}")
+    row = plan.row(run)
     context = RunContext(base_scenario(experiment), inputs=experiment.inputs, draws=tuple(draws or ()))
     scenario, _ = run_scenario_of(context, row)
     model, agents = run_replication(scenario, int(row["seed"]), collect_agents=collect_agents,

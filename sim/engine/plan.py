@@ -5,18 +5,23 @@ and replication ``r`` (``k = p * replications + r``) gets seed ``derive_seed(roo
 An experiment's plan has one point per design point; a scenario run (``qgeo run``) is a
 plan of one point and no inputs, so its run ``k`` is replication ``k`` with seed
 ``scenario.replication_seeds()[k]``. Runs are grouped into chunks, one task each.
+
+A :class:`Plan` is never held whole: it is made, written and read in blocks of
+:data:`BLOCK` runs, so memory stays flat in the number of runs.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.base.seeds import derive_seed
+from sim.base.seeds import derive_seeds
 from sim.inputs import keypath
 from sim.inputs.design import Design
 from sim.inputs.experiment import Experiment
@@ -28,7 +33,96 @@ ID_COLUMNS: tuple[str, ...] = ("run", "point", "replication", "seed")
 MAX_CHUNK = 25
 """Most runs per task with the automatic chunk size."""
 
+BLOCK = 10_000
+"""Runs per block of a plan (made, written and read a block at a time)."""
+
 Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A run plan, read a block of rows at a time.
+
+    Attributes:
+        size: Number of runs.
+        blocks: Returns a new iterator over the plan's blocks (frames of :data:`ID_COLUMNS` and the
+            inputs), in run order.
+    """
+
+    size: int
+    blocks: Callable[[], Iterator[pd.DataFrame]]
+
+    def frame(self) -> pd.DataFrame:
+        """The whole plan as one frame (for small plans: tests, one run's row).
+
+        Returns:
+            One row per run, in run order.
+        """
+        return pd.concat(list(self.blocks()), ignore_index=True)
+
+    def rows(self, skip: np.ndarray) -> Iterator[dict[str, Any]]:
+        """The plan's rows as dicts, block by block, without the runs in ``skip``.
+
+        Args:
+            skip: Run indices to leave out (the finished ones).
+
+        Yields:
+            Plan rows, in run order.
+        """
+        for block in self.blocks():
+            yield from block[~block["run"].isin(skip)].to_dict("records")
+
+    def row(self, run: int) -> dict[str, Any]:
+        """One run's row.
+
+        Args:
+            run: A run index in ``0 .. size - 1``.
+
+        Returns:
+            The plan row.
+
+        Raises:
+            IndexError: If the plan has no run ``run``.
+        """
+        for block in self.blocks():
+            found = block[block["run"] == run]
+            if len(found):
+                return found.to_dict("records")[0]
+        raise IndexError(f"run {run} is not in the plan of {self.size} runs")
+
+
+def _ranges(total: int) -> Iterator[np.ndarray]:
+    """Run indices ``0 .. total - 1`` in blocks of :data:`BLOCK`."""
+    for start in range(0, total, BLOCK):
+        yield np.arange(start, min(start + BLOCK, total))
+
+
+def experiment_plan(experiment: Experiment, design: Design) -> Plan:
+    """An experiment's plan: one row per run, with its index, design point, replication, seed and inputs.
+
+    Args:
+        experiment: The experiment (root seed, replications, inputs).
+        design: Its design points.
+
+    Returns:
+        The plan, made a block at a time as it is read.
+    """
+    replications, root = experiment.spec.replications, experiment.spec.seed
+
+    def blocks() -> Iterator[pd.DataFrame]:
+        for runs in _ranges(design.n_points * replications):
+            block = pd.DataFrame({
+                "run": runs,
+                "point": runs // replications,
+                "replication": runs % replications,
+                "seed": np.array(derive_seeds(root, len(runs), int(runs[0])), dtype=np.int64),
+            })
+            for column, item in enumerate(experiment.inputs):
+                values = design.points[block["point"].to_numpy(), column]
+                block[item.name] = values.astype(np.int64) if item.integer else values.astype(float)
+            yield block
+
+    return Plan(design.n_points * replications, blocks)
 
 
 def plan_runs(experiment: Experiment, design: Design) -> pd.DataFrame:
@@ -39,23 +133,12 @@ def plan_runs(experiment: Experiment, design: Design) -> pd.DataFrame:
         design: Its design points.
 
     Returns:
-        The plan, ordered by run index.
+        The whole plan, ordered by run index (see :func:`experiment_plan` for large ones).
     """
-    replications = experiment.spec.replications
-    runs = np.arange(design.n_points * replications)
-    plan = pd.DataFrame({
-        "run": runs,
-        "point": runs // replications,
-        "replication": runs % replications,
-        "seed": np.array([derive_seed(experiment.spec.seed, int(k)) for k in runs], dtype=np.int64),
-    })
-    for column, item in enumerate(experiment.inputs):
-        values = design.points[plan["point"].to_numpy(), column]
-        plan[item.name] = values.astype(np.int64) if item.integer else values.astype(float)
-    return plan
+    return experiment_plan(experiment, design).frame()
 
 
-def scenario_plan(scenario: Scenario) -> pd.DataFrame:
+def scenario_plan(scenario: Scenario) -> Plan:
     """The plan of a scenario run: one point, no inputs, one run per replication.
 
     Args:
@@ -64,13 +147,17 @@ def scenario_plan(scenario: Scenario) -> pd.DataFrame:
     Returns:
         The plan: run ``k`` is replication ``k`` with seed ``scenario.replication_seeds()[k]``.
     """
-    runs = np.arange(scenario.replications)
-    return pd.DataFrame({
-        "run": runs,
-        "point": np.zeros_like(runs),
-        "replication": runs,
-        "seed": np.array(scenario.replication_seeds(), dtype=np.int64),
-    })
+
+    def blocks() -> Iterator[pd.DataFrame]:
+        for runs in _ranges(scenario.replications):
+            yield pd.DataFrame({
+                "run": runs,
+                "point": np.zeros_like(runs),
+                "replication": runs,
+                "seed": np.array(derive_seeds(scenario.seed, len(runs), int(runs[0])), dtype=np.int64),
+            })
+
+    return Plan(scenario.replications, blocks)
 
 
 def apply_inputs(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
@@ -116,8 +203,9 @@ def base_scenario(experiment: Experiment) -> Scenario:
     return load_scenario(experiment.scenario_path, overrides=experiment.base_overrides())
 
 
-def chunked(records: Rows, workers: int, size: int | None = None, most: int = MAX_CHUNK) -> Iterator[Rows]:
-    """Split runs into tasks.
+def chunked(records: Iterable[dict[str, Any]], count: int, workers: int, size: int | None = None,
+            most: int = MAX_CHUNK) -> Iterator[Rows]:
+    """Split runs into tasks, taking them from ``records`` only as tasks are asked for.
 
     With a fixed ``size``, every chunk has that many runs. Otherwise chunks are guided:
     each takes a quarter of the remaining runs per worker, at most ``most``, so tasks
@@ -125,7 +213,8 @@ def chunked(records: Rows, workers: int, size: int | None = None, most: int = MA
     single runs at the end (no worker waits long for the last one).
 
     Args:
-        records: Plan rows of the runs to do.
+        records: Plan rows of the runs to do (an iterator: the plan is never held whole).
+        count: How many rows ``records`` gives.
         workers: Parallel workers.
         size: Fixed chunk size, or None for guided chunks.
         most: Most runs per guided chunk.
@@ -133,9 +222,12 @@ def chunked(records: Rows, workers: int, size: int | None = None, most: int = MA
     Yields:
         Lists of plan rows.
     """
-    start = 0
-    while start < len(records):
-        remaining = len(records) - start
-        count = size or max(1, min(most, math.ceil(remaining / (4 * max(workers, 1)))))
-        yield records[start:start + count]
-        start += count
+    records = iter(records)
+    remaining = count
+    while remaining > 0:
+        take = size or max(1, min(most, math.ceil(remaining / (4 * max(workers, 1)))))
+        chunk = list(itertools.islice(records, take))
+        if not chunk:
+            return
+        yield chunk
+        remaining -= len(chunk)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.base.wording import counted
 from sim.engine.backends import Backend, WorkerLost
-from sim.engine.plan import MAX_CHUNK, chunked
+from sim.engine.plan import MAX_CHUNK, Plan, chunked
 from sim.engine.provenance import now
 from sim.engine.runner import ChunkResult, RunContext
 from sim.engine.store import Store
@@ -67,14 +67,14 @@ class Summary:
         return line
 
 
-def run_session(context: RunContext, plan: pd.DataFrame, store: Store, backend: Backend, *, name: str,
+def run_session(context: RunContext, plan: Plan, store: Store, backend: Backend, *, name: str,
                 unit: str = "run", chunk_size: int | None = None, most: int = MAX_CHUNK,
                 progress: bool | None = None, command: str | None = None) -> Summary:
     """Run the runs of ``plan`` that ``store`` does not hold yet, storing each chunk as it finishes.
 
     Args:
         context: What every run needs besides its plan row.
-        plan: The whole plan (:mod:`sim.engine.plan`).
+        plan: The whole plan (:mod:`sim.engine.plan`), read a block at a time.
         store: The opened store.
         backend: The started backend.
         name: Label of the progress bar.
@@ -94,18 +94,19 @@ def run_session(context: RunContext, plan: pd.DataFrame, store: Store, backend: 
     from tqdm import tqdm
 
     clock = time.perf_counter()
-    todo = plan[~plan["run"].isin(store.done_runs())]
+    finished = store.done_runs()
+    todo = plan.size - len(finished)
     session = {"started": now(), "command": command or " ".join(sys.argv), "backend": backend.label,
-               "workers": backend.workers, "scheduler": backend.scheduler, "to_run": len(todo),
+               "workers": backend.workers, "scheduler": backend.scheduler, "to_run": todo,
                "chunk_size": chunk_size or f"guided, at most {most}"}
     manifest = store.manifest()
     manifest.setdefault("sessions", []).append(session)
     manifest["status"] = "running"
     store.write_manifest(manifest)
 
-    chunks = chunked(todo.to_dict("records"), backend.workers, chunk_size, most)
-    total = len(plan)
-    bar = tqdm(total=total, initial=total - len(todo), unit=unit, desc=name, dynamic_ncols=True,
+    chunks = chunked(plan.rows(skip=finished), todo, backend.workers, chunk_size, most)
+    total = plan.size
+    bar = tqdm(total=total, initial=total - todo, unit=unit, desc=name, dynamic_ncols=True,
                disable=not (sys.stderr.isatty() if progress is None else progress))
     counts = {"ran": 0, "failed": 0}
 

@@ -24,7 +24,8 @@ An experiment directory (``qgeo experiment``, :class:`ResultStore`)::
                        root seed, sessions (start, end, command, backend), counts
     experiment.toml    the experiment file as run
     design.parquet     design points (applied values and the sampler's raw values)
-    plan.parquet       one row per run: run, point, replication, seed, inputs
+    plan.parquet       one row per run: run, point, replication, seed, inputs (written and read in
+                       blocks, see :class:`sim.engine.plan.Plan`)
     runs/part-*.parquet     outcomes of finished runs (with run, point, replication, seed, inputs)
     series/part-*.parquet   series outcomes (run, step, year, one column per series outcome)
     failures.jsonl     every failed attempt; failures.csv: the runs that are failed now
@@ -45,7 +46,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,7 @@ import pandas as pd
 
 from sim.base.errors import UserError
 from sim.engine.lock import LOCK_FILE, DirectoryLock
+from sim.engine.plan import BLOCK, Plan
 from sim.engine.provenance import RUN_MARKER, experiment_manifest, now, run_manifest
 from sim.inputs.experiment import ExperimentError
 from sim.inputs.scenario import Scenario, display_path
@@ -110,6 +112,30 @@ def write_table(path: Path, frame: pd.DataFrame) -> None:
         frame: The table.
     """
     atomic_write(path, lambda temporary: frame.to_parquet(temporary, index=False))
+
+
+def write_blocks(path: Path, blocks: Iterable[pd.DataFrame]) -> None:
+    """Write frames of one schema as one Parquet file atomically, a frame at a time.
+
+    Args:
+        path: Destination.
+        blocks: The frames (at least one), each written as it comes and then dropped.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def write(temporary: Path) -> None:
+        writer = None
+        try:
+            for block in blocks:
+                table = pa.Table.from_pandas(block, preserve_index=False)
+                writer = writer or pq.ParquetWriter(temporary, table.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    atomic_write(path, write)
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
@@ -567,7 +593,7 @@ class ResultStore(Store):
         return manifest
 
     def plan(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """The stored run plan.
+        """The stored run plan, whole.
 
         Args:
             columns: Columns to read (default all).
@@ -576,6 +602,23 @@ class ResultStore(Store):
             The plan.
         """
         return pd.read_parquet(self.root / "plan.parquet", columns=columns)
+
+    def stored_plan(self) -> Plan:
+        """The stored run plan, read a block at a time.
+
+        Returns:
+            The plan.
+        """
+        import pyarrow.parquet as pq
+
+        path = self.root / "plan.parquet"
+
+        def blocks() -> Iterator[pd.DataFrame]:
+            with pq.ParquetFile(path) as file:
+                for batch in file.iter_batches(batch_size=BLOCK):
+                    yield batch.to_pandas()
+
+        return Plan(pq.read_metadata(path).num_rows, blocks)
 
     def design(self) -> pd.DataFrame:
         """The stored design points.
@@ -586,7 +629,7 @@ class ResultStore(Store):
         return pd.read_parquet(self.root / "design.parquet")
 
     def open(self, experiment: Experiment, scenario: Scenario, resume: bool,
-             posterior: Posterior | None = None, command: str | None = None) -> pd.DataFrame:
+             posterior: Posterior | None = None, command: str | None = None) -> Plan:
         """Create the output directory and take its lock, or reopen it to resume.
 
         The lock is held until :meth:`close`.
@@ -599,7 +642,7 @@ class ResultStore(Store):
             command: The command line, for the lock file (default: this process's).
 
         Returns:
-            The run plan.
+            The run plan, as stored.
 
         Raises:
             ExperimentError: If the directory holds an experiment and ``resume`` is off, or holds a
@@ -614,9 +657,9 @@ class ResultStore(Store):
             raise
 
     def _open(self, experiment: Experiment, scenario: Scenario, resume: bool,
-              posterior: Posterior | None) -> pd.DataFrame:
+              posterior: Posterior | None) -> Plan:
         """Check and lay out the locked output directory (see :meth:`open`)."""
-        from sim.engine.plan import plan_runs
+        from sim.engine.plan import experiment_plan
         from sim.inputs.design import build_design
 
         out = self.root
@@ -641,17 +684,17 @@ class ResultStore(Store):
                                       f"experiment started ({before}), found "
                                       f"{'none' if posterior is None else posterior.directory}")
             self.tidy()
-            return self.plan()
+            return self.stored_plan()
         if has_files(out):
             raise ExperimentError(f"{out}: expected a new or empty output directory, found other files "
                                   "(and no experiment to resume); choose another --out")
         design = build_design(experiment)
-        plan = plan_runs(experiment, design)
+        plan = experiment_plan(experiment, design)
         self.create(experiment, design, plan)
-        self.write_manifest(experiment_manifest(experiment, design, scenario, len(plan), posterior))
-        return plan
+        self.write_manifest(experiment_manifest(experiment, design, scenario, plan.size, posterior))
+        return self.stored_plan()
 
-    def create(self, experiment: Experiment, design: Design, plan: pd.DataFrame) -> None:
+    def create(self, experiment: Experiment, design: Design, plan: Plan) -> None:
         """Lay out a new output directory (before any run starts).
 
         Args:
@@ -663,7 +706,7 @@ class ResultStore(Store):
         self.series_dir.mkdir(exist_ok=True)
         (self.root / "experiment.toml").write_text(experiment.text, encoding="utf-8")
         write_table(self.root / "design.parquet", design.frame())
-        write_table(self.root / "plan.parquet", plan)
+        write_blocks(self.root / "plan.parquet", plan.blocks())
 
     def parts(self, directory: Path) -> dict[int, Path]:
         """Finished part files of a directory, by sequence number.

@@ -62,6 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "and failed runs")
     parser.add_argument("--only-run", type=int, metavar="K",
                         help="run only run K (its model and agent data go to DIR/run-K/)")
+    parser.add_argument("--allow-large", action="store_true",
+                        help="run an experiment of more than 1,000,000 runs (design points x replications), "
+                             "which is refused otherwise")
     parser.add_argument("--chunk-size", type=int, metavar="N",
                         help="runs per task (default: shrinking from 25 to 1 as runs remain)")
     parser.add_argument("--no-analyze", dest="analyze", action="store_false",
@@ -99,13 +102,13 @@ def experiment(args: argparse.Namespace) -> int:
     posterior = None if args.posterior is None else load_posterior(args.posterior)
     out = args.out or Path("runs") / "experiments" / spec.name
     if args.only_run is not None:
-        return _only_run(spec, out, args.only_run)
+        return _only_run(spec, out, args.only_run, args.allow_large)
     command = " ".join(["qgeo", "experiment", *sys.argv[2:]])
     with lock_directory(out, command):  # one writer of `out` from the first run to the analysis
         try:
             summary = run_experiment(spec, out, workers=workers, scheduler=args.scheduler,
                                      resume=args.resume, chunk_size=args.chunk_size, progress=args.progress,
-                                     command=command, posterior=posterior)
+                                     command=command, posterior=posterior, allow_large=args.allow_large)
         except WorkerLost as error:
             print(f"qgeo experiment: {error}; finished runs are kept in {display_path(out)} "
                   "(re-run with --resume to continue)", file=sys.stderr)
@@ -121,18 +124,18 @@ def experiment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _only_run(spec: Experiment, out: Path, run: int) -> int:
+def _only_run(spec: Experiment, out: Path, run: int, allow_large: bool) -> int:
     """Repeat one run and write its model and agent data as CSV."""
     from sim.base.paths import display_path
     from sim.engine.execute import rerun
     from sim.engine.store import ResultStore, make_directory
 
     store = ResultStore(out)
-    plan = store.plan() if store.exists() else None
+    plan = store.stored_plan() if store.exists() else None
     recorded = store.manifest().get("posterior") if store.exists() else None
     draws = None if recorded is None else [{name: draw[name] for name in recorded["parameters"]}
                                            for draw in recorded["draws"]]
-    model, agents, row = rerun(spec, run, plan=plan, draws=draws)
+    model, agents, row = rerun(spec, run, plan=plan, draws=draws, allow_large=allow_large)
     target = out / f"run-{run}"
     make_directory(target)
     model.to_csv(target / "model.csv", index=False)

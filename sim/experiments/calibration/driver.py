@@ -247,10 +247,12 @@ def run_calibration(calibration: Calibration, out: str | Path, *, workers: int =
         WorkerLost: If a local worker process died (session status "aborted"; finished generations
             are kept).
     """
+    from sim.engine.backends import worker_count
     from sim.experiments.calibration.outputs import write_outputs
 
     if workers < 1:
         raise CalibrationError(f"--workers: expected a whole number >= 1, found {workers}")
+    workers = worker_count(workers, scheduler)
     out = Path(out)
     manifest = open_directory(calibration, out, resume, command)
     logging.getLogger("ABC").setLevel(logging.WARNING)
