@@ -72,12 +72,12 @@ def test_a_cyclic_extends_names_the_cycle(tmp_path, capsys):
     assert f"{a}: 'extends' forms a cycle: {a} -> {b} -> {a}" in err, err
 
 
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["run", "baseline", "--steps", "2", "--replications", "1", "--no-plots"],
-     "expected a directory for the run, found a file"),
-    (["experiment", "openness_vs_dependence", "--no-progress"], "expected a directory, found a file"),
+@pytest.mark.parametrize("argv", [
+    ["run", "baseline", "--steps", "2", "--replications", "1", "--no-plots"],
+    ["experiment", "openness_vs_dependence", "--no-progress"],
 ])
-def test_out_that_is_an_existing_file(argv, expected, tmp_path, capsys):
+def test_out_that_is_an_existing_file(argv, tmp_path, capsys):
+    expected = "expected a directory, found a file"
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory\n", encoding="utf-8")
     err = error_of([*argv, "--out", str(blocker)], capsys)
