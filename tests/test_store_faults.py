@@ -199,3 +199,146 @@ def test_a_run_stored_twice_is_read_and_analysed_once(tmp_path):
     assert after.warnings == ["4 stored runs are copies of runs stored before (two writers of the directory "
                               "at once?); each run is counted once"]
     assert {name: (out / "analysis" / name).read_bytes() for name in tables} == tables
+
+
+# --------------------------------------------------------------------------- damaged files
+RUN_OPTIONS = ("--steps", "3", "--replications", "3", "--workers", "1", "--no-plots")
+SMALL = TWICE.replace('name = "twice"', 'name = "small"')
+
+
+def run_main(capsys, *argv: str) -> tuple[int, str]:
+    """Run ``qgeo ARGV`` in this process; return its exit code and stderr."""
+    capsys.readouterr()
+    code = main(list(argv))
+    return code, capsys.readouterr().err
+
+
+def truncate(path: Path) -> None:
+    """Keep the first half of a file's bytes, as a disk that filled up or a copy cut short would."""
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def assert_names_damage(code: int, err: str, path: Path, repair: str) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert path.name in err and "damaged" in err and repair in err
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reference") / "run"
+    assert main(["run", "baseline", *RUN_OPTIONS, "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference_experiment(tmp_path_factory) -> tuple[Path, Path]:
+    from sim.engine.execute import run_experiment
+    from sim.inputs.experiment import load_experiment
+
+    folder = tmp_path_factory.mktemp("experiment")
+    path = folder / "small.toml"
+    path.write_text(SMALL)
+    out = folder / "out"
+    run_experiment(load_experiment(path), out, chunk_size=2, progress=False)
+    return path, out
+
+
+def copy_of(source: Path, target: Path) -> Path:
+    import shutil
+
+    shutil.copytree(source, target)
+    return target
+
+
+@pytest.mark.parametrize("table", ["model", "agents", "edges"])
+def test_a_truncated_replication_is_named_by_plot_and_run_again_by_resume(tmp_path, capsys, reference_run,
+                                                                           table):
+    from sim.engine.store import TABLES, read_table, table_path
+
+    out = copy_of(reference_run, tmp_path / "run")
+    part = table_path(out, table, 1)
+    truncate(part)
+    code, err = run_main(capsys, "plot", str(out))
+    assert_names_damage(code, err, part, f"--resume --out {out}")
+
+    code, err = run_main(capsys, "run", "baseline", *RUN_OPTIONS, "--out", str(out), "--resume")
+    assert code == 0, err
+    assert "1 damaged replication(s) 1 moved to damaged/" in err
+    set_aside = out / "damaged" / table / "replication=1.parquet"  # the damaged bytes, kept
+    original = reference_run / table / "replication=1.parquet"
+    assert len(set_aside.read_bytes()) == len(original.read_bytes()) // 2
+    for name in TABLES:
+        assert read_table(out, name).equals(read_table(reference_run, name)), name
+
+
+def test_a_model_table_without_a_row_per_step_is_run_again(tmp_path, capsys, reference_run):
+    from sim.engine.store import read_table, table_path, write_table
+
+    out = copy_of(reference_run, tmp_path / "run")
+    model = table_path(out, "model", 0)
+    write_table(model, read_table(out, "model", [0]).iloc[:-1])  # parses, one step short
+    code, err = run_main(capsys, "run", "baseline", *RUN_OPTIONS, "--out", str(out), "--resume")
+    assert code == 0, err
+    assert "3 rows, expected 4" in err and (out / "damaged" / "model" / "replication=0.parquet").is_file()
+    assert read_table(out, "model").equals(read_table(reference_run, "model"))
+
+
+@pytest.mark.parametrize("kind", ["runs", "series"])
+def test_a_truncated_result_part_is_named_by_analyze_and_run_again_by_resume(tmp_path, capsys,
+                                                                             reference_experiment, kind):
+    experiment, reference = reference_experiment
+    out = copy_of(reference, tmp_path / "out")
+    part = out / kind / "part-000000.parquet"
+    truncate(part)
+    code, err = run_main(capsys, "analyze", str(out))
+    assert_names_damage(code, err, part, f"--resume --out {out}")
+
+    code, err = run_main(capsys, "experiment", str(experiment), "--out", str(out), "--resume", "--no-analyze")
+    assert code == 0, err
+    assert "1 damaged part(s) moved to damaged/" in err and part.name in err
+    for directory in ("runs", "series"):  # the pair goes together, nothing is deleted
+        assert (out / "damaged" / directory / "part-000000.parquet").is_file()
+    store, expected = ResultStore(out), ResultStore(reference)
+    assert store.outcomes().equals(expected.outcomes())
+    assert store.series().equals(expected.series())
+    assert store.duplicate_runs() == 0
+
+
+def test_a_series_part_of_other_runs_is_set_aside_with_its_outcome_part(tmp_path, capsys,
+                                                                         reference_experiment):
+    experiment, reference = reference_experiment
+    out = copy_of(reference, tmp_path / "out")
+    series = out / "series"
+    (series / "part-000000.parquet").write_bytes((series / "part-000001.parquet").read_bytes())
+    code, err = run_main(capsys, "experiment", str(experiment), "--out", str(out), "--resume", "--no-analyze")
+    assert code == 0, err
+    assert "expected the runs of part-000000.parquet" in err
+    assert ResultStore(out).series().equals(ResultStore(reference).series())
+
+
+GARBAGE = b"\xff\xfe not json, not parquet\n"
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "failures.jsonl", "plan.parquet"])
+def test_a_garbage_experiment_file_is_named_by_analyze_and_resume(tmp_path, capsys, reference_experiment,
+                                                                  name):
+    experiment, reference = reference_experiment
+    out = copy_of(reference, tmp_path / "out")
+    (out / name).write_bytes(GARBAGE)
+    repair = "delete failures.jsonl" if name == "failures.jsonl" else "new --out"
+    code, err = run_main(capsys, "analyze", str(out))
+    assert_names_damage(code, err, out / name, repair)
+    if name != "failures.jsonl":  # read at the end of a session: analyze is where it matters
+        code, err = run_main(capsys, "experiment", str(experiment), "--out", str(out), "--resume",
+                             "--no-analyze")
+        assert_names_damage(code, err, out / name, repair)
+
+
+def test_a_garbage_run_manifest_is_named_by_plot_and_resume(tmp_path, capsys, reference_run):
+    out = copy_of(reference_run, tmp_path / "run")
+    (out / "manifest.json").write_bytes(GARBAGE)
+    for argv in (("plot", str(out)), ("run", "baseline", *RUN_OPTIONS, "--out", str(out), "--resume")):
+        code, err = run_main(capsys, *argv)
+        assert_names_damage(code, err, out / "manifest.json", "new --out")

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,10 @@ MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
 FAILURES_LOG = "failures.jsonl"
 FAILURES_TABLE = "failures.csv"
+DAMAGED = "damaged"
+"""Where ``--resume`` moves the parts it finds damaged (never deleted), under their own relative path."""
+NEW_OUT = "run it again into a new --out"
+"""How to repair a file that cannot be rebuilt from the rest of its directory."""
 TABLES: tuple[str, ...] = ("agents", "edges", "model")
 """Per-replication tables of a run directory, in the order they are written (``model`` last marks
 completion)."""
@@ -77,6 +82,94 @@ completion)."""
 
 class RunDirError(UserError):
     """A run directory that cannot be written or resumed."""
+
+
+class DamagedFile(RunDirError):
+    """A stored file of an output directory that cannot be read back.
+
+    Args:
+        path: The file.
+        problem: What is wrong with it.
+        repair: How to repair it.
+
+    Attributes:
+        path: The file.
+        problem: What is wrong with it.
+    """
+
+    def __init__(self, path: Path, problem: str, repair: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{display_path(path)}: damaged ({problem}); {repair}")
+
+
+# --------------------------------------------------------------------------- damaged files
+def read_part(path: Path, repair: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read a stored Parquet file, or say which file is damaged and how to repair it.
+
+    Args:
+        path: The file.
+        repair: How to repair it, for the message.
+        columns: Columns to read (default all).
+
+    Returns:
+        Its table.
+
+    Raises:
+        DamagedFile: If it is not a readable Parquet file (truncated, overwritten) or lacks a column.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path, columns=list(columns) if columns else None).to_pandas()
+    except (OSError, ValueError, pa.ArrowException) as error:
+        raise DamagedFile(path, f"not a readable Parquet file: {_first_line(error)}", repair) from None
+
+
+def read_json(path: Path, repair: str) -> Any:
+    """Read a stored JSON file, or say that it is damaged and how to repair it.
+
+    Args:
+        path: The file (it must exist).
+        repair: How to repair it, for the message.
+
+    Returns:
+        The parsed content.
+
+    Raises:
+        DamagedFile: If it is not UTF-8 JSON.
+    """
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise DamagedFile(path, f"not valid JSON: {_first_line(error)}", repair) from None
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an exception's message (pyarrow's run on for several)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def set_aside(root: Path, path: Path) -> Path:
+    """Move a damaged file of a directory into ``<root>/damaged/`` under its relative path.
+
+    Args:
+        root: The output directory.
+        path: The file, inside ``root``.
+
+    Returns:
+        Where it is now (a free name: an earlier copy set aside is never overwritten).
+    """
+    target = Path(root) / DAMAGED / Path(path).relative_to(root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    number = 1
+    while target.exists():
+        target = target.with_name(f"{Path(path).stem}.{number}{Path(path).suffix}")
+        number += 1
+    os.replace(path, target)
+    return target
 
 
 # --------------------------------------------------------------------------- atomic files
@@ -216,14 +309,9 @@ def read_manifest_file(directory: Path) -> dict[str, Any]:
         RunDirError: If it is missing or not valid JSON.
     """
     path = Path(directory) / MANIFEST
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunDirError(
-            f"{display_path(directory)}: expected a run directory with {MANIFEST}, found none"
-        ) from None
-    except json.JSONDecodeError as error:
-        raise RunDirError(f"{display_path(path)}: not valid JSON: {error}") from None
+    if not path.is_file():
+        raise RunDirError(f"{display_path(directory)}: expected a run directory with {MANIFEST}, found none")
+    return read_json(path, f"it cannot be rebuilt: {NEW_OUT}")
 
 
 # --------------------------------------------------------------------------- what both stores share
@@ -322,10 +410,31 @@ class Store:
 
         Returns:
             One row per failed run (empty if none).
+
+        Raises:
+            RunDirError: If a line of ``failures.jsonl`` is not a JSON record of a run.
         """
         if not self.failures_log.is_file():
             return pd.DataFrame()
-        records = [json.loads(line) for line in self.failures_log.read_text().splitlines() if line.strip()]
+        repair = (f"delete {FAILURES_LOG} (only the record of failed attempts is lost: --resume runs again "
+                  "every run without results)")
+        try:
+            lines = self.failures_log.read_text(encoding="utf-8").splitlines()
+        except ValueError as error:
+            raise DamagedFile(self.failures_log, f"not UTF-8 text: {_first_line(error)}", repair) from None
+        records = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as error:
+                raise DamagedFile(self.failures_log, f"line {number} is not valid JSON: {_first_line(error)}",
+                              repair) from None
+            if not isinstance(record, dict) or "run" not in record:
+                raise DamagedFile(self.failures_log, f"line {number}: expected a record with a 'run', found "
+                              f"{line[:60]!r}", repair)
+            records.append(record)
         if not records:
             return pd.DataFrame()
         frame = pd.DataFrame(records).drop_duplicates("run", keep="last")
@@ -419,13 +528,29 @@ def read_table(run_dir: Path, table: str, replications: Sequence[int] | None = N
         RunDirError: If no replication has data.
     """
     run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
     if replications is None:
-        manifest = read_manifest(run_dir)
         replications = finished(run_dir, len(manifest["replications"]))
     paths = [table_path(run_dir, table, k) for k in replications]
     if not paths:
         raise RunDirError(f"{display_path(run_dir)}: expected finished replications, found none")
-    return pd.concat([pd.read_parquet(path) for path in paths], ignore_index=True)
+    repair = run_repair(run_dir, manifest)
+    return pd.concat([read_part(path, repair) for path in paths], ignore_index=True)
+
+
+def run_repair(run_dir: Path, manifest: Mapping[str, Any]) -> str:
+    """How to repair a damaged replication of a run directory (resuming runs it again).
+
+    Args:
+        run_dir: The run directory.
+        manifest: Its manifest.
+
+    Returns:
+        The advice, with the command to run.
+    """
+    scenario = manifest.get("scenario_source") or (manifest.get("scenario") or {}).get("name") or "SCENARIO"
+    return (f"repair it with `qgeo run {display_path(scenario)} --resume --out {display_path(run_dir)}` "
+            "(with the run's options), which moves it to damaged/ and runs its replication again")
 
 
 class RunStore(Store):
@@ -510,8 +635,51 @@ class RunStore(Store):
         for table in TABLES:
             (run_dir / table).mkdir(exist_ok=True)
         self.remove_temporaries(*(run_dir / table for table in TABLES))
+        if occupied:
+            self.set_aside_damaged(scenario.replications, scenario.steps + 1)
         self.write_manifest(manifest)
         return manifest
+
+    def set_aside_damaged(self, replications: int, steps: int) -> list[int]:
+        """Move every finished replication with a damaged table into ``damaged/``, to be run again.
+
+        A table is damaged if it does not parse, or (the model table) has not one row per step.
+        Prints one line to stderr when it moves anything.
+
+        Args:
+            replications: Number of replications of the run.
+            steps: Rows of a model table (the scenario's steps and its initial state).
+
+        Returns:
+            The replications moved.
+        """
+        moved: dict[int, str] = {}
+        for k in finished(self.root, replications):
+            problem = self._damage(k, steps)
+            if problem is not None:
+                moved[k] = problem
+                for table in TABLES:
+                    path = table_path(self.root, table, k)
+                    if path.exists():
+                        set_aside(self.root, path)
+        if moved:
+            first = next(iter(moved.values()))
+            print(f"{display_path(self.root)}: {len(moved)} damaged replication(s) "
+                  f"{', '.join(map(str, moved))} moved to {DAMAGED}/ and run again ({first})",
+                  file=sys.stderr)
+        return list(moved)
+
+    def _damage(self, replication: int, steps: int) -> str | None:
+        """What is wrong with a finished replication's tables, or None if they read back whole."""
+        for table in TABLES:
+            path = table_path(self.root, table, replication)
+            try:
+                rows = len(read_part(path, ""))
+            except DamagedFile as error:
+                return f"{display_path(path)}: {error.problem}"
+            if table == "model" and rows != steps:
+                return f"{display_path(path)}: {rows} rows, expected {steps}"
+        return None
 
     def done_runs(self) -> np.ndarray:
         """Indices of the finished replications (a scenario run's run ``k`` is replication ``k``).
@@ -577,14 +745,12 @@ class ResultStore(Store):
 
         Raises:
             ExperimentError: If the directory holds no experiment.
+            DamagedFile: If the manifest is not valid JSON.
         """
         if not self.exists():
             raise ExperimentError(f"{self.root}: expected an experiment output directory with "
                                   "manifest.json, found none")
-        try:
-            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise ExperimentError(f"{self.manifest_path}: not valid JSON: {error}") from None
+        manifest = read_json(self.manifest_path, f"it cannot be rebuilt: {NEW_OUT}")
         if not isinstance(manifest, dict) or "experiment" not in manifest:
             found = ("a run directory of `qgeo run` (see `qgeo plot`)"
                      if isinstance(manifest, dict) and RUN_MARKER in manifest else "another manifest.json")
@@ -600,15 +766,22 @@ class ResultStore(Store):
 
         Returns:
             The plan.
+
+        Raises:
+            DamagedFile: If it cannot be read.
         """
-        return pd.read_parquet(self.root / "plan.parquet", columns=columns)
+        return read_part(self.root / "plan.parquet", NEW_OUT, columns)
 
     def stored_plan(self) -> Plan:
         """The stored run plan, read a block at a time.
 
         Returns:
             The plan.
+
+        Raises:
+            DamagedFile: If its Parquet footer cannot be read (a truncated or overwritten file).
         """
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         path = self.root / "plan.parquet"
@@ -618,15 +791,35 @@ class ResultStore(Store):
                 for batch in file.iter_batches(batch_size=BLOCK):
                     yield batch.to_pandas()
 
-        return Plan(pq.read_metadata(path).num_rows, blocks)
+        try:
+            rows = pq.read_metadata(path).num_rows
+        except (OSError, ValueError, pa.ArrowException) as error:
+            raise DamagedFile(path, f"not a readable Parquet file: {_first_line(error)}", NEW_OUT) from None
+        return Plan(rows, blocks)
 
     def design(self) -> pd.DataFrame:
         """The stored design points.
 
         Returns:
             One row per design point.
+
+        Raises:
+            DamagedFile: If it cannot be read.
         """
-        return pd.read_parquet(self.root / "design.parquet")
+        return read_part(self.root / "design.parquet", NEW_OUT)
+
+    def repair(self) -> str:
+        """How to repair a damaged result part (resuming runs its runs again).
+
+        Returns:
+            The advice, with the command to run.
+        """
+        try:
+            file = self.manifest()["experiment"]["file"]
+        except (UserError, KeyError, TypeError):
+            file = "FILE"
+        return (f"repair it with `qgeo experiment {display_path(file)} --resume --out "
+                f"{display_path(self.root)}`, which moves it to {DAMAGED}/ and runs its runs again")
 
     def open(self, experiment: Experiment, scenario: Scenario, resume: bool,
              posterior: Posterior | None = None, command: str | None = None) -> Plan:
@@ -684,6 +877,7 @@ class ResultStore(Store):
                                       f"experiment started ({before}), found "
                                       f"{'none' if posterior is None else posterior.directory}")
             self.tidy()
+            self.set_aside_damaged(any(outcome.stat == "series" for outcome in experiment.spec.outcomes))
             return self.stored_plan()
         if has_files(out):
             raise ExperimentError(f"{out}: expected a new or empty output directory, found other files "
@@ -730,12 +924,55 @@ class ResultStore(Store):
             if number not in finished_parts:
                 path.unlink()
 
+    def set_aside_damaged(self, series: bool) -> list[int]:
+        """Move every outcome part that does not read back whole, with its series part, into ``damaged/``.
+
+        An outcome part is damaged if it does not parse; its series part if it does not parse, is
+        missing while the experiment has series outcomes, or holds other runs than its outcome part.
+        Their runs are then missing from the store, so the session runs them again. Prints one line
+        to stderr when it moves anything.
+
+        Args:
+            series: Whether the experiment has series outcomes (every outcome part has a series part).
+
+        Returns:
+            Sequence numbers of the parts moved.
+        """
+        moved: dict[int, str] = {}
+        for number, path in sorted(self.parts(self.runs_dir).items()):
+            problem = self._damage(path, series)
+            if problem is not None:
+                moved[number] = problem
+                for part in (path, self.series_dir / path.name):
+                    if part.exists():
+                        set_aside(self.root, part)
+        if moved:
+            print(f"{display_path(self.root)}: {len(moved)} damaged part(s) moved to {DAMAGED}/, their runs "
+                  f"run again ({next(iter(moved.values()))})", file=sys.stderr)
+        return list(moved)
+
+    def _damage(self, path: Path, series: bool) -> str | None:
+        """What is wrong with an outcome part and its series part, or None if they read back whole."""
+        paired = self.series_dir / path.name
+        try:
+            runs = set(read_part(path, "")["run"])
+            if not paired.exists():
+                return f"{display_path(paired)}: missing" if series else None
+            stored = set(read_part(paired, "", ["run"])["run"])
+        except DamagedFile as error:
+            return f"{display_path(error.path)}: {error.problem}"
+        if stored != runs:
+            return (f"{display_path(paired)}: expected the runs of {path.name} ({len(runs)}), found "
+                    f"{len(stored)} runs, {len(stored ^ runs)} differing")
+        return None
+
     def _stored_runs(self) -> np.ndarray:
         """The run index of every stored outcome row, over all parts (a run stored twice appears twice)."""
         parts = self.parts(self.runs_dir)
         if not parts:
             return np.array([], dtype=np.int64)
-        return np.concatenate([pd.read_parquet(path, columns=["run"])["run"].to_numpy()
+        repair = self.repair()
+        return np.concatenate([read_part(path, repair, ["run"])["run"].to_numpy()
                                for path in parts.values()])
 
     def done_runs(self) -> np.ndarray:
@@ -789,7 +1026,7 @@ class ResultStore(Store):
         Returns:
             One row per finished run.
         """
-        return _read_parts(self.runs_dir, columns)
+        return _read_parts(self.runs_dir, columns, self.repair())
 
     def series(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The stored series outcomes, sorted by run and step, each run once.
@@ -800,16 +1037,21 @@ class ResultStore(Store):
         Returns:
             One row per finished run and step.
         """
-        return _read_parts(self.series_dir, columns, by=("run", "step"))
+        return _read_parts(self.series_dir, columns, self.repair(), by=("run", "step"))
 
 
-def _read_parts(directory: Path, columns: Sequence[str] | None, by: Sequence[str] = ("run",)) -> pd.DataFrame:
-    """Read every part of a directory, sorted by ``by`` with each ``by`` key once (the first part's copy)."""
-    import pyarrow.parquet as pq
+def _read_parts(directory: Path, columns: Sequence[str] | None, repair: str,
+                by: Sequence[str] = ("run",)) -> pd.DataFrame:
+    """Read every part of a directory, sorted by ``by`` with each ``by`` key once (the first part's copy).
 
-    if not any(directory.glob("part-*.parquet")):
+    Raises:
+        DamagedFile: If a part cannot be read (the message names it and says ``repair``).
+    """
+    paths = sorted(directory.glob("part-*.parquet"))
+    if not paths:
         return pd.DataFrame(columns=list(columns or by))
     keys = [key for key in by if columns is not None and key not in columns]
-    frame = pq.read_table(directory, columns=[*columns, *keys] if columns else None).to_pandas()
+    frame = pd.concat([read_part(path, repair, [*columns, *keys] if columns else None) for path in paths],
+                      ignore_index=True)
     frame = frame.drop_duplicates(list(by)).sort_values(list(by), kind="stable")
     return frame.drop(columns=keys).reset_index(drop=True)
