@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,16 @@ def test_a_real_full_or_read_only_disk_is_exit_2_without_a_traceback(options, wo
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and done.stderr.startswith("qgeo run: error: "), done.stderr
     assert str(out) in done.stderr and words in done.stderr.lower(), done.stderr
+
+
+def test_a_fifo_among_the_data_files_is_never_read(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "scenarios" / "data", data)
+    os.mkfifo(data / "extra.csv")  # reading it would block until a writer opens it: never
+    scenario = tmp_path / "fifo.toml"
+    scenario.write_text(f'extends = "baseline"\ndata = "{data}"\n', encoding="utf-8")
+    for command in (["validate", str(scenario)], ["show", str(scenario)]):
+        done = subprocess.run([sys.executable, "-m", "sim.cli", *command], capture_output=True, text=True,
+                              timeout=60, cwd=PROJECT_ROOT, check=False,
+                              env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+        assert done.returncode == 0, done.stderr
