@@ -3,14 +3,24 @@
 Each case runs the real ``qgeo`` in-process (:func:`sim.cli.qgeo.main`) on a file written to
 tmp_path: events with a table or an array where a name or a list of names is expected, TOML
 nested deeper than tomllib can parse, ``extends`` chains (long and cyclic), an ``--out`` that
-is a file, and a ``--scheduler`` of the wrong form.
+is a file, and a ``--scheduler`` of the wrong form. A full, read-only or unwritable disk while
+results are written is exit 2 with the path and plain words, in-process and on a real tmpfs (as root).
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from sim.base.paths import PROJECT_ROOT
 from sim.cli.qgeo import main
+from sim.engine import store
 
 EVENT = 'extends = "baseline"\n\n[[events]]\nyear = 2027\n'
 
@@ -91,3 +101,69 @@ def test_scheduler_of_the_wrong_form(command, scheduler, tmp_path, capsys):
     err = error_of([*command, "--scheduler", scheduler, "--out", str(tmp_path / "out")], capsys)
     assert ("--scheduler: expected 'local' or a Dask scheduler address tcp://host:port "
             f"(e.g. tcp://head-node:8786), found {scheduler!r}") in err, err
+
+
+@pytest.mark.parametrize(("number", "words"), [(errno.ENOSPC, "no space left on the device"),
+                                               (errno.EROFS, "read-only file system"),
+                                               (errno.EACCES, "permission denied")])
+def test_a_disk_error_while_writing_results_is_exit_2_with_the_path(number, words, tmp_path, capsys,
+                                                                   monkeypatch):
+    def failing_write(path: Path, frame: object) -> None:
+        raise OSError(number, os.strerror(number), str(path))
+
+    monkeypatch.setattr(store, "write_table", failing_write)
+    out = tmp_path / "run"
+    err = error_of(["run", "baseline", "--steps", "2", "--replications", "2", "--no-plots",
+                    "--out", str(out)], capsys)
+    assert f"{out / 'agents' / 'replication=0.parquet'}: cannot write: {words}" in err, err
+    assert (out / "manifest.json").is_file()
+
+
+def test_other_os_errors_stay_failures_of_a_run(tmp_path, capsys, monkeypatch):
+    def failing_write(path: Path, frame: object) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
+
+    monkeypatch.setattr(store, "write_table", failing_write)
+    out = tmp_path / "run"
+    err = error_of(["run", "baseline", "--steps", "2", "--replications", "1", "--no-plots",
+                    "--out", str(out)], capsys)
+    assert "1 replication failed, the first (replication 0) with OSError: [Errno 5]" in err, err
+    assert "cannot write" not in err and (out / "failures.csv").is_file(), err
+
+
+@pytest.mark.parametrize(("options", "words"), [("size=200k", "no space left on the device"),
+                                                ("ro", "read-only file system")])
+def test_a_real_full_or_read_only_disk_is_exit_2_without_a_traceback(options, words, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"mount -t tmpfs is not permitted here: {mounted.stderr.strip()}")
+    try:
+        out = mount / "x"
+        done = subprocess.run([sys.executable, "-m", "sim.cli", "run",
+                               str(PROJECT_ROOT / "scenarios" / "baseline.toml"), "--out", str(out),
+                               "--replications", "3"],
+                              capture_output=True, text=True, timeout=600, cwd=PROJECT_ROOT, check=False,
+                              env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.startswith("qgeo run: error: "), done.stderr
+    assert str(out) in done.stderr and words in done.stderr.lower(), done.stderr
+
+
+def test_a_fifo_among_the_data_files_is_never_read(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "scenarios" / "data", data)
+    os.mkfifo(data / "extra.csv")  # reading it would block until a writer opens it: never
+    scenario = tmp_path / "fifo.toml"
+    scenario.write_text(f'extends = "baseline"\ndata = "{data}"\n', encoding="utf-8")
+    for command in (["validate", str(scenario)], ["show", str(scenario)]):
+        done = subprocess.run([sys.executable, "-m", "sim.cli", *command], capture_output=True, text=True,
+                              timeout=60, cwd=PROJECT_ROOT, check=False,
+                              env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+        assert done.returncode == 0, done.stderr

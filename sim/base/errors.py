@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import errno
+
+DISK_ERRORS: dict[int, str] = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+}
+"""Errors of the file system a user can fix (free space, mount, permissions), by ``errno``, in plain
+words. An ``OSError`` with one of them is not a failure of a run: it ends the command with exit
+code 2 (``sim.cli.qgeo.main``)."""
+
 
 class UserError(Exception):
     """Bad input from a user: a file, key or value.

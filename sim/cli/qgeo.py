@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 
-from sim.base.errors import UserError
+from sim.base.errors import DISK_ERRORS, UserError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "run", "validate", "list", "show", "plot", "compare", "hindcast", "calibrate", "experiment", "analyze",
@@ -115,7 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         Exit code: 0 on success, 2 on a usage or input error (or when the output is closed
-        early), 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM).
+        early, or a disk is full, read-only or not writable: :data:`DISK_ERRORS`), 130 when
+        interrupted (Ctrl-C), 143 when terminated (SIGTERM). Results finished before a disk
+        error are kept (every file is written atomically).
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -141,6 +143,13 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, prefix: str)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
         print(f"{prefix}: error: the output was closed early (broken pipe)", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if error.errno not in DISK_ERRORS:
+            raise
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"{prefix}: error: {where}cannot write: {DISK_ERRORS[error.errno]}; finished results are kept",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{prefix}: {'terminated (SIGTERM)' if _received else 'interrupted'}; finished results are "

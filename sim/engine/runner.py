@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.base.errors import DISK_ERRORS
 from sim.engine.plan import ID_COLUMNS, apply_inputs
 from sim.engine.provenance import now
 from sim.engine.store import RunStore
@@ -292,6 +293,7 @@ def run_chunk(context: RunContext, runs: list[dict[str, Any]]) -> ChunkResult:
 
     Raises:
         KeyboardInterrupt: On Ctrl-C, also when it surfaced as another error (:func:`interrupted`).
+        OSError: A disk error of :data:`sim.base.errors.DISK_ERRORS` (full, read-only, not writable).
     """
     rows, series, failures = [], [], []
     for run in runs:
@@ -307,6 +309,8 @@ def run_chunk(context: RunContext, runs: list[dict[str, Any]]) -> ChunkResult:
         except Exception as error:  # noqa: BLE001 - any model error is recorded with the run
             if interrupted(error):
                 raise KeyboardInterrupt from error
+            if isinstance(error, OSError) and error.errno in DISK_ERRORS:
+                raise  # a full or read-only disk ends the session, it is not this run's failure
             failures.append(failure_record(run, error))
             continue
         rows.append(row)

@@ -44,6 +44,7 @@ the same runs again; :meth:`Store.close` releases it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -176,14 +177,27 @@ def set_aside(root: Path, path: Path) -> Path:
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write a file under a temporary name in its directory, then rename it into place.
 
+    A failed write (a full or read-only disk, say) leaves no temporary file behind where it can
+    remove it, and its ``OSError`` names the destination.
+
     Args:
         path: Destination.
         write: Writes the content to the path it is given.
+
+    Raises:
+        OSError: The write failed; ``filename`` is the destination.
     """
     path = Path(path)
     temporary = path.with_name(f".{path.name}.tmp")
-    write(temporary)
-    os.replace(temporary, path)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        if error.errno is None:
+            raise
+        raise OSError(error.errno, error.strerror, str(path)) from error
 
 
 def write_json(path: Path, content: Mapping[str, Any]) -> None:

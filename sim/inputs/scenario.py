@@ -64,7 +64,7 @@ from sim.inputs.validation import first_problem
 from sim.model.events import parse_event
 from sim.model.parameters import PARAMETERS, check_parameter, defaults
 from sim.model.quantum_world import QuantumWorld
-from sim.world.data import ATTRIBUTES, DEFAULT_DATA_DIR, WorldData, load_world_cached
+from sim.world.data import ATTRIBUTES, DEFAULT_DATA_DIR, WorldData, data_files, load_world_cached
 
 SCENARIO_DIR: Path = PROJECT_ROOT / "scenarios"
 """Directory of the shipped scenario files."""
@@ -270,7 +270,7 @@ def _toml_value(value: Any) -> str:
 
 
 def data_digest(data: Path | None) -> str:
-    """SHA-256 over the names and contents of a data directory's CSV files.
+    """SHA-256 over the names and contents of a data directory's CSV files (:func:`data_files`).
 
     Args:
         data: The directory, or None for the shipped data.
@@ -280,7 +280,7 @@ def data_digest(data: Path | None) -> str:
     """
     directory = Path(data) if data is not None else DEFAULT_DATA_DIR
     digest = hashlib.sha256()
-    for path in sorted(directory.glob("*.csv")):
+    for path in data_files(directory):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

@@ -257,7 +257,11 @@ def save_figure(figure: Figure, directory: Path, name: str, style: FigureStyle |
     paths = []
     for fmt in style.formats:
         path = directory / f"{name}.{fmt}"
-        figure.savefig(path, dpi=style.dpi, metadata=METADATA[fmt])
+        try:
+            figure.savefig(path, dpi=style.dpi, metadata=METADATA[fmt])
+        except OSError as error:  # a full disk, say: no half figure, and the error names it
+            path.unlink(missing_ok=True)
+            raise OSError(error.errno, error.strerror, str(path)) from error
         paths.append(path)
     return paths
 

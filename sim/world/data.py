@@ -62,6 +62,7 @@ __all__ = [
     "ROLES",
     "DataError",
     "WorldData",
+    "data_files",
     "load_world",
     "load_world_cached",
 ]
@@ -667,6 +668,29 @@ def agreements_path(data_dir: str | Path | None = None) -> Path | None:
     return _load_world_file(DEFAULT_DATA_DIR if data_dir is None else Path(data_dir))[2]
 
 
+def data_files(data_dir: str | Path | None = None) -> list[Path]:
+    """The CSV files a world is read from: the five of :data:`FILES` and the agreements file.
+
+    Only these names are opened, so anything else in the directory (a FIFO named ``extra.csv``,
+    say) is never read.
+
+    Args:
+        data_dir: The data directory; the shipped :data:`DEFAULT_DATA_DIR` when None.
+
+    Returns:
+        The paths that exist, sorted by file name.
+
+    Raises:
+        DataError: A bad ``world.toml``.
+    """
+    directory = DEFAULT_DATA_DIR if data_dir is None else Path(data_dir)
+    paths = [directory / name for name in FILES if (directory / name).is_file()]
+    agreements = agreements_path(directory)
+    if agreements is not None:
+        paths.append(agreements)
+    return sorted(paths, key=lambda path: path.name)
+
+
 def initial_partnerships(
     agreements: pd.DataFrame, known: Mapping[str, int], roles: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -771,6 +795,6 @@ def load_world_cached(data_dir: str | Path | None = None) -> WorldData:
         The loaded (immutable) data.
     """
     directory = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
-    files = sorted([*directory.glob("*.csv"), *directory.glob("*.toml")])
+    files = [*data_files(directory), *(p for p in [directory / "world.toml"] if p.exists())]
     stamp = tuple(p.stat().st_mtime for p in files)
     return _load_cached(str(directory.resolve()), stamp)
