@@ -477,3 +477,69 @@ def test_controls_and_sanctions_matrices_follow_rows(tmp_path):
     assert world.controls[usa].sum() == 0.0
     assert world.sanctions[usa, irn] == 0.9 and world.sanctions[gbr, irn] == 0.9
     assert world.sanctions[irn].sum() == 0.0
+
+
+LONG = "Q" * 10_000
+
+
+@pytest.mark.parametrize(
+    ("file", "find", "column"),
+    [
+        ("countries.csv", {"iso3": "USA"}, "role"),
+        ("countries.csv", {"iso3": "USA"}, "iso3"),
+        ("attributes.csv", {"iso3": "USA", "attribute": "budget_usd"}, "value"),
+        ("attributes.csv", {"iso3": "USA", "attribute": "budget_usd"}, "attribute"),
+        ("ties.csv", {"a": "USA", "b": "CAN"}, "strength"),
+        ("ties.csv", {"a": "USA", "b": "CAN"}, "b"),
+        ("controls.csv", {"actor": "USA"}, "exempt"),
+        ("sanctions.csv", {"target": "RUS"}, "severity"),
+        ("agreements.csv", {"a_iso3": "USA", "b_iso3": "JPN"}, "year"),
+        ("agreements.csv", {"a_iso3": "USA", "b_iso3": "JPN"}, "kind"),
+    ],
+)
+def test_a_long_bad_cell_is_quoted_cut(tmp_path, file, find, column):
+    """A data file's content is never echoed beyond the offending cell, and a long cell is cut."""
+    data = _copy(tmp_path)
+    line = _edit(data, file, find, column, LONG)
+    with pytest.raises(ValueError) as info:
+        load_world(data)
+    message = str(info.value)
+    assert f"line {line}" in message and file in message
+    assert "(cut, 10000 characters)" in message
+    assert len(message) < 600, message
+
+
+@pytest.mark.parametrize("file", ["countries.csv", "agreements.csv"])
+def test_a_long_unexpected_header_column_is_cut(tmp_path, file):
+    data = _copy(tmp_path)
+    rows = _rows(data / file)
+    rows[0].append(LONG)
+    for row in rows[1:]:
+        row.append("")
+    _write(data / file, rows)
+    with pytest.raises(ValueError) as info:
+        load_world(data)
+    message = str(info.value)
+    assert "unexpected column" in message and "line 1" in message
+    assert len(message) < 600, message
+
+
+@pytest.mark.parametrize("file", ["countries.csv", "ties.csv", "agreements.csv"])
+def test_bytes_that_are_not_utf8_are_named(tmp_path, file):
+    data = _copy(tmp_path)
+    (data / file).write_bytes((data / file).read_bytes().replace(b"USA", b"U\xffA", 1))
+    with pytest.raises(ValueError, match=rf"{file}: expected UTF-8 text, found an undecodable byte"):
+        load_world(data)
+
+
+@pytest.mark.parametrize("file", ["countries.csv", "agreements.csv"])
+def test_a_field_longer_than_the_csv_reader_takes_is_named(tmp_path, file):
+    data = _copy(tmp_path)
+    rows = _rows(data / file)
+    rows[2][-1] = "N" * 200_000
+    _write(data / file, rows)
+    with pytest.raises(ValueError) as info:
+        load_world(data)
+    message = str(info.value)
+    assert f"{file}, line 3: expected a well-formed CSV row" in message, message
+    assert "field larger than field limit" in message and len(message) < 300

@@ -20,7 +20,6 @@ a weight or a functional form.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -30,6 +29,8 @@ import pandas as pd
 
 from sim.base.errors import FileLocationError
 from sim.base.suggest import closest
+from sim.base.wording import shown
+from sim.world.csvtable import read_rows
 
 __all__ = [
     "AGREEMENT_KINDS",
@@ -66,7 +67,6 @@ YEAR_RANGE: tuple[int, int] = (1990, 2100)
 """Smallest and largest valid ``year`` (inclusive)."""
 
 _DIGITS = re.compile(r"[0-9]+")
-_MAX_SHOWN = 60
 
 
 class AgreementsError(FileLocationError):
@@ -76,80 +76,6 @@ class AgreementsError(FileLocationError):
     def line(self) -> int | None:
         """Line number in the file (header = 1), or None."""
         return self.row
-
-
-def _shown(cell: str) -> str:
-    """The offending cell, quoted, cut to at most :data:`_MAX_SHOWN` characters."""
-    if len(cell) > _MAX_SHOWN:
-        return repr(cell[:_MAX_SHOWN]) + f" (cut, {len(cell)} characters)"
-    return repr(cell)
-
-
-def _read_rows(path: Path, name: str) -> list[tuple[int, dict[str, str]]]:
-    """Read the file, check its header, and return each data row with its line number.
-
-    Args:
-        path: The file.
-        name: The file as named in messages.
-
-    Returns:
-        (line, cells by column, stripped) for each non-blank data row.
-
-    Raises:
-        AgreementsError: Missing file, a directory, not UTF-8 text, empty, a missing, unexpected or
-            repeated column, or a row with the wrong number of fields.
-    """
-    if path.is_dir():
-        raise AgreementsError(name, None, None, "a CSV file", "a directory")
-    if not path.is_file():
-        raise AgreementsError(name, None, None, "a CSV file", "no such file")
-    rows: list[tuple[int, dict[str, str]]] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        try:
-            try:
-                header = [cell.strip() for cell in next(reader)]
-            except StopIteration:
-                raise AgreementsError(
-                    name, 1, None, f"a header row {','.join(COLUMNS)}", "an empty file"
-                ) from None
-            for column in header:
-                if column not in COLUMNS:
-                    raise AgreementsError(
-                        name,
-                        1,
-                        column or "(empty)",
-                        f"only the columns {', '.join(COLUMNS)}",
-                        f"an unexpected column {_shown(column)}",
-                        closest(column, COLUMNS),
-                    )
-            for column in COLUMNS:
-                if column not in header:
-                    raise AgreementsError(
-                        name, 1, column, f"a column {column!r}", "no such column in the header"
-                    )
-            if len(set(header)) != len(header):
-                twice = next(column for column in header if header.count(column) > 1)
-                raise AgreementsError(name, 1, twice, "each column once", f"{twice!r} twice")
-            for cells in reader:
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if len(cells) != len(header):
-                    raise AgreementsError(
-                        name,
-                        reader.line_num,
-                        None,
-                        f"{len(header)} comma-separated fields (quote fields that contain commas)",
-                        f"{len(cells)} fields",
-                    )
-                rows.append(
-                    (reader.line_num, {c: cell.strip() for c, cell in zip(header, cells, strict=True)})
-                )
-        except UnicodeDecodeError as error:
-            raise AgreementsError(
-                name, None, None, "UTF-8 text", f"an undecodable byte at offset {error.start}"
-            ) from None
-    return rows
 
 
 def _check_row(
@@ -176,21 +102,21 @@ def _check_row(
             raise AgreementsError(name, line, column, "an ISO3 code", "an empty cell")
         if code not in known:
             raise AgreementsError(
-                name, line, column, "a known ISO3 code", _shown(code), closest(code.upper(), codes)
+                name, line, column, "a known ISO3 code", shown(code), closest(code.upper(), codes)
             )
     if cells["a_iso3"] == cells["b_iso3"]:
         raise AgreementsError(
-            name, line, "b_iso3", "a country other than column 'a_iso3'", _shown(cells["b_iso3"])
+            name, line, "b_iso3", "a country other than column 'a_iso3'", shown(cells["b_iso3"])
         )
     text = cells["year"]
     low, high = YEAR_RANGE
     if not _DIGITS.fullmatch(text):
         raise AgreementsError(
-            name, line, "year", "a year (integer, e.g. 2021)", _shown(text) if text else "an empty cell"
+            name, line, "year", "a year (integer, e.g. 2021)", shown(text) if text else "an empty cell"
         )
     year = int(text)
     if not low <= year <= high:
-        raise AgreementsError(name, line, "year", f"a year between {low} and {high}", _shown(text))
+        raise AgreementsError(name, line, "year", f"a year between {low} and {high}", shown(text))
     kind = cells["kind"]
     if kind not in AGREEMENT_KINDS:
         raise AgreementsError(
@@ -198,7 +124,7 @@ def _check_row(
             line,
             "kind",
             f"one of {', '.join(AGREEMENT_KINDS)}",
-            _shown(kind) if kind else "an empty cell",
+            shown(kind) if kind else "an empty cell",
             closest(kind.lower(), AGREEMENT_KINDS),
         )
     if not cells["source"]:
@@ -225,7 +151,8 @@ def load_agreements(path: str | Path, known_iso3: Collection[str]) -> pd.DataFra
     name = str(path)
     known = frozenset(known_iso3)
     codes = sorted(known)
-    rows = _read_rows(path, name)
+    rows = [(line, {column: cell.strip() for column, cell in cells.items()})
+            for line, cells in read_rows(path, name, COLUMNS, AgreementsError)]
     years = [_check_row(name, line, cells, known, codes) for line, cells in rows]
     frame = pd.DataFrame({column: [cells[column] for _, cells in rows] for column in COLUMNS})
     frame["year"] = np.array(years, dtype=np.int64)

@@ -27,7 +27,6 @@ nearest valid name when a name looks misspelled.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import functools
 import math
@@ -46,7 +45,9 @@ from sim.base.errors import FileLocationError
 from sim.base.paths import PROJECT_ROOT
 from sim.base.suggest import closest
 from sim.base.tomltext import parse_toml
+from sim.base.wording import shown
 from sim.world.agreements import CALIBRATION_END, calibration_rows, load_agreements
+from sim.world.csvtable import read_rows
 from sim.world.vocabulary import KINDS as PARTNERSHIP_KINDS
 from sim.world.vocabulary import NONE, SIGNED, TALKS
 
@@ -170,11 +171,11 @@ class _Row:
         try:
             value = float(text)
         except ValueError:
-            raise self.error(column, "a number", repr(text)) from None
+            raise self.error(column, "a number", shown(text)) from None
         if not math.isfinite(value):
-            raise self.error(column, "a finite number", repr(text))
+            raise self.error(column, "a finite number", shown(text))
         if not bounds.contains(value):
-            raise self.error(column, bounds.expected(), repr(text))
+            raise self.error(column, bounds.expected(), shown(text))
         return value
 
     def year(self, column: str, required: bool) -> int | None:
@@ -198,9 +199,9 @@ class _Row:
         try:
             value = int(text)
         except ValueError:
-            raise self.error(column, "a year (integer, e.g. 2024)", repr(text)) from None
+            raise self.error(column, "a year (integer, e.g. 2024)", shown(text)) from None
         if not 1900 <= value <= 2100:
-            raise self.error(column, "a year between 1900 and 2100", repr(text))
+            raise self.error(column, "a year between 1900 and 2100", shown(text))
         return value
 
     def country(self, column: str, known: Mapping[str, int], text: str | None = None) -> str:
@@ -224,14 +225,14 @@ class _Row:
             raise self.error(
                 column,
                 "an ISO3 code listed in countries.csv",
-                repr(code),
+                shown(code),
                 closest(code, known),
             )
         return code
 
 
 def _read(data_dir: Path, name: str) -> list[_Row]:
-    """Read one file and check its header.
+    """Read one data file and check its header (:func:`sim.world.csvtable.read_rows`).
 
     Args:
         data_dir: Data directory.
@@ -241,50 +242,11 @@ def _read(data_dir: Path, name: str) -> list[_Row]:
         The data rows with their line numbers.
 
     Raises:
-        DataError: Missing file, empty file, missing or unexpected column, or a
+        DataError: Missing file, not UTF-8 text, empty file, missing or unexpected column, or a
             row with the wrong number of fields.
     """
-    path = data_dir / name
-    columns = FILES[name]
-    if not path.is_file():
-        raise DataError(name, None, None, f"the file {path}", "no such file")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = [cell.strip() for cell in next(reader)]
-        except StopIteration:
-            raise DataError(name, 1, None, f"a header row {','.join(columns)}", "an empty file") from None
-        for column in header:
-            if column not in columns:
-                raise DataError(
-                    name,
-                    1,
-                    column or "(empty)",
-                    f"only the columns {', '.join(columns)}",
-                    f"an unexpected column {column!r}",
-                    closest(column, columns),
-                )
-        for column in columns:
-            if column not in header:
-                raise DataError(name, 1, column, f"a column {column!r}", "no such column in the header")
-        if len(set(header)) != len(header):
-            twice = next(c for c in header if header.count(c) > 1)
-            raise DataError(name, 1, twice, "each column once", f"{twice!r} twice")
-        rows = []
-        for cells in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) != len(header):
-                raise DataError(
-                    name,
-                    line,
-                    None,
-                    f"{len(header)} comma-separated fields (quote fields that contain commas)",
-                    f"{len(cells)} fields",
-                )
-            rows.append(_Row(name, line, dict(zip(header, cells, strict=True))))
-    return rows
+    rows = read_rows(data_dir / name, name, FILES[name], DataError)
+    return [_Row(name, line, cells) for line, cells in rows]
 
 
 def _codes(row: _Row, column: str, known: Mapping[str, int], allow_empty: bool) -> list[str]:
@@ -426,7 +388,7 @@ class WorldData:
                     None,
                     "iso3",
                     "an ISO3 code listed in countries.csv",
-                    repr(code),
+                    shown(code),
                     closest(str(code), self.iso3),
                 )
             i = self.iso3.index(code)
@@ -437,16 +399,17 @@ class WorldData:
                         None,
                         "attribute",
                         f"one of {', '.join(ATTRIBUTES)}",
-                        f"{attr!r} (for {code})",
+                        f"{shown(attr)} (for {code})",
                         closest(str(attr), ATTRIBUTES),
                     )
                 try:
                     value = float(raw)
                 except (TypeError, ValueError):
-                    raise DataError("overrides", None, attr, "a number", f"{raw!r} (for {code})") from None
+                    raise DataError("overrides", None, attr, "a number",
+                                    f"{shown(raw)} (for {code})") from None
                 bounds = ATTRIBUTE_RANGES[attr]
                 if not bounds.contains(value):
-                    raise DataError("overrides", None, attr, bounds.expected(), f"{raw!r} (for {code})")
+                    raise DataError("overrides", None, attr, bounds.expected(), f"{shown(raw)} (for {code})")
                 arrays[attr][i] = value
         changes: dict[str, Any] = {attr: _readonly(arr) for attr, arr in arrays.items()}
         return dataclasses.replace(self, **changes)
@@ -462,7 +425,7 @@ def _load_countries(data_dir: Path) -> tuple[list[str], list[str], list[str], li
     for row in rows:
         code = row.get("iso3")
         if not _ISO3.fullmatch(code):
-            raise row.error("iso3", "3 uppercase letters (ISO 3166-1 alpha-3)", repr(code))
+            raise row.error("iso3", "3 uppercase letters (ISO 3166-1 alpha-3)", shown(code))
         if code in seen:
             raise row.error("iso3", "each ISO3 code once", f"{code!r} again (first on line {seen[code]})")
         seen[code] = row.line
@@ -471,10 +434,10 @@ def _load_countries(data_dir: Path) -> tuple[list[str], list[str], list[str], li
             raise row.error("name", "a country name", "an empty cell")
         role = row.get("role")
         if role not in ROLES:
-            raise row.error("role", f"one of {', '.join(ROLES)}", repr(role), closest(role, ROLES))
+            raise row.error("role", f"one of {', '.join(ROLES)}", shown(role), closest(role, ROLES))
         bloc = row.get("bloc")
         if bloc not in BLOCS:
-            raise row.error("bloc", f"one of {', '.join(BLOCS)}", repr(bloc), closest(bloc, BLOCS))
+            raise row.error("bloc", f"one of {', '.join(BLOCS)}", shown(bloc), closest(bloc, BLOCS))
         iso3.append(code)
         names.append(name)
         roles.append(role)
@@ -499,7 +462,7 @@ def _load_attributes(data_dir: Path, known: Mapping[str, int]) -> tuple[dict[str
             raise row.error(
                 "attribute",
                 f"one of {', '.join(ATTRIBUTES)}",
-                repr(attr),
+                shown(attr),
                 closest(attr, ATTRIBUTES),
             )
         if (code, attr) in seen:
@@ -512,11 +475,11 @@ def _load_attributes(data_dir: Path, known: Mapping[str, int]) -> tuple[dict[str
         value = row.number("value", ATTRIBUTE_RANGES[attr])
         unit = row.get("unit")
         if unit != ATTRIBUTE_UNITS[attr]:
-            raise row.error("unit", f"{ATTRIBUTE_UNITS[attr]!r} for {attr}", repr(unit))
+            raise row.error("unit", f"{ATTRIBUTE_UNITS[attr]!r} for {attr}", shown(unit))
         flag = row.get("estimated").lower()
         if flag not in ("true", "false"):
             raise row.error(
-                "estimated", "true or false", repr(row.get("estimated")), closest(flag, ("true", "false"))
+                "estimated", "true or false", shown(row.get("estimated")), closest(flag, ("true", "false"))
             )
         estimated = flag == "true"
         source = row.get("source")
@@ -568,10 +531,10 @@ def _load_ties(data_dir: Path, known: Mapping[str, int]) -> tuple[np.ndarray, np
         a = row.country("a", known)
         b = row.country("b", known)
         if a == b:
-            raise row.error("b", "a country other than column 'a'", repr(b))
+            raise row.error("b", "a country other than column 'a'", shown(b))
         kind = row.get("kind")
         if kind not in KINDS:
-            raise row.error("kind", f"one of {', '.join(KINDS)}", repr(kind), closest(kind, KINDS))
+            raise row.error("kind", f"one of {', '.join(KINDS)}", shown(kind), closest(kind, KINDS))
         strength = row.number("strength", _UNIT_RANGE)
         row.year("year", required=False)
         i, j = known[a], known[b]
@@ -588,7 +551,7 @@ def _load_sanctions(data_dir: Path, known: Mapping[str, int]) -> np.ndarray:
         target = row.country("target", known)
         by = _codes(row, "imposed_by", known, allow_empty=False)
         if target in by:
-            raise row.error("imposed_by", "countries other than the target", repr(target))
+            raise row.error("imposed_by", "countries other than the target", shown(target))
         severity = row.number("severity", _UNIT_RANGE)
         row.year("since", required=True)
         row.year("year", required=False)
@@ -634,22 +597,22 @@ def _load_world_file(data_dir: Path) -> tuple[int, str, Path | None]:
     for key in content:
         if key not in WORLD_KEYS:
             raise DataError("world.toml", None, key, f"only the keys {', '.join(WORLD_KEYS)}",
-                            f"an unknown key {key!r}", closest(key, WORLD_KEYS))
+                            f"an unknown key {shown(key)}", closest(key, WORLD_KEYS))
     base_year = content.get("base_year", BASE_YEAR)
     if isinstance(base_year, bool) or not isinstance(base_year, int) or not 1990 <= base_year <= 2100:
-        raise DataError("world.toml", None, "base_year", "a year from 1990 to 2100", repr(base_year))
+        raise DataError("world.toml", None, "base_year", "a year from 1990 to 2100", shown(base_year))
     description = content.get("description", "")
     if not isinstance(description, str):
-        raise DataError("world.toml", None, "description", "a string", repr(description))
+        raise DataError("world.toml", None, "description", "a string", shown(description))
     if "agreements" in content:
         relative = content["agreements"]
         if not isinstance(relative, str) or not relative:
             raise DataError("world.toml", None, "agreements", "a path (string) relative to the directory",
-                            repr(relative))
+                            shown(relative))
         agreements = (data_dir / relative).resolve()
         if not agreements.is_file():
             raise DataError("world.toml", None, "agreements", "the path of an agreements file",
-                            f"{relative!r} (no such file)")
+                            f"{shown(relative)} (no such file)")
     return base_year, description, agreements
 
 
