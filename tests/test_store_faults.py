@@ -263,9 +263,12 @@ def test_a_truncated_replication_is_named_by_plot_and_run_again_by_resume(tmp_pa
     code, err = run_main(capsys, "plot", str(out))
     assert_names_damage(code, err, part, f"--resume --out {out}")
 
-    code, err = run_main(capsys, "run", "baseline", *RUN_OPTIONS, "--out", str(out), "--resume")
-    assert code == 0, err
-    assert "1 damaged replication(s) 1 moved to damaged/" in err
+    capsys.readouterr()
+    code = main(["run", "baseline", *RUN_OPTIONS, "--out", str(out), "--resume"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "1 damaged replication(s) 1 moved to damaged/" in printed.err
+    assert "(1 run now)" in printed.out  # the damaged replication, run again
     set_aside = out / "damaged" / table / "replication=1.parquet"  # the damaged bytes, kept
     original = reference_run / table / "replication=1.parquet"
     assert len(set_aside.read_bytes()) == len(original.read_bytes()) // 2

@@ -185,11 +185,10 @@ def run(args: argparse.Namespace) -> int:
         load_run(args.compare_to)  # a bad reference fails before the run, not after it
     out = args.out or Path("runs") / f"{scenario.name}-{datetime.now():%Y%m%d-%H%M%S}"
     with lock_directory(out, " ".join(_command(args))):  # one writer of `out` until the comparison is written
-        before = len(store.finished(out, scenario.replications)) if args.resume else 0
         run_scenario(scenario, out, workers=args.workers, resume=args.resume, command=_command(args),
                      plots=args.plots, posterior=posterior, style=style)
         print(f"{display_path(out)}: {counted(scenario.replications, 'replication')} of '{scenario.name}' "
-              f"({scenario.replications - before} run now)"
+              f"({store.read_manifest(out)['sessions'][-1]['ran']} run now)"
               + (f" over the posterior of {display_path(posterior.directory)}" if posterior else "")
               + ", summary.csv" + (", plots/" if args.plots else ""))
         warning = too_few_replications(scenario.replications)
