@@ -207,3 +207,35 @@ def test_ctrl_c_while_a_local_dask_cluster_starts_exits_130_at_once(reference, t
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert not (out / "manifest.json").exists()  # stopped before the experiment started
     assert time.monotonic() - clock < 60
+
+
+def helpers(process: subprocess.Popen) -> list[psutil.Process]:
+    """The worker processes of a ``qgeo`` child (not multiprocessing's resource tracker)."""
+    return [child for child in psutil.Process(process.pid).children()
+            if "resource_tracker" not in " ".join(child.cmdline())]
+
+
+@pytest.mark.parametrize(("who", "how", "code", "says"), [
+    ("group", signal.SIGTERM, 143, "terminated (SIGTERM)"),
+    ("helper", signal.SIGTERM, 143, "terminated (SIGTERM)"),
+    ("helper", signal.SIGKILL, 1, "a worker process died"),
+])
+def test_a_signalled_worker_ends_the_run_cleanly_and_resume_completes_it(who, how, code, says, reference,
+                                                                         tmp_path):
+    """SIGTERM to the process group (a batch scheduler, a closing terminal) or to a worker alone ends the
+    command as terminated, whichever process it reaches first; a worker killed outright is a lost worker
+    (exit 1). Neither prints a traceback, and ``--resume`` then completes the uninterrupted data."""
+    target, out = TARGETS["run --workers 2"], tmp_path / "out"
+    process = start(target.command(reference["file"], out, resume=False))
+    poll(lambda: len(parts(out, target)) >= 2 and bool(helpers(process)), process, "2 parts and a helper")
+    if who == "group":
+        err = signal_and_wait(process, out, how, group=True)
+    else:
+        helpers(process)[0].send_signal(how)
+        _, err = process.communicate(timeout=DEADLINE)
+    assert process.returncode == code, err
+    assert says in err and "--resume" in err and "Traceback" not in err, err
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == ("interrupted" if code == 143 else "aborted")
+    assert main(target.command(reference["file"], out, resume=True)) == 0
+    assert_same_data(out, reference, target)

@@ -1,4 +1,7 @@
-"""Errors a user can fix: printed by the command line as one message, exit code 2."""
+"""Errors a user can fix (exit code 2), a lost worker (exit 1) and termination (SIGTERM, exit 143).
+
+The command line prints each as one message (:func:`sim.cli.qgeo.main`).
+"""
 
 from __future__ import annotations
 
@@ -63,3 +66,17 @@ class FileLocationError(UserError, ValueError):
 
 class ParameterError(UserError, ValueError):
     """A model parameter value that is not valid (the world's size as much as the model's rates)."""
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died: finished runs are kept, ``--resume`` continues (exit code 1)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The command was terminated (SIGTERM), in this process or in one of its worker processes.
+
+    It stops a session as Ctrl-C does (finished results are kept), and the command line ends
+    with exit code 143. A ``SIGTERM`` sent to the whole process group (as a batch scheduler or a
+    closing terminal does) may reach a worker first: that worker's death is this, not a
+    :class:`WorkerLost`.
+    """

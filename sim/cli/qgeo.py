@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 
-from sim.base.errors import DISK_ERRORS, UserError
+from sim.base.errors import DISK_ERRORS, Terminated, UserError, WorkerLost
 
 COMMAND_MODULES: tuple[str, ...] = (
     "run", "validate", "list", "show", "plot", "compare", "hindcast", "calibrate", "experiment", "analyze",
@@ -86,7 +86,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     """Stop as on Ctrl-C; a further SIGTERM while stopping is ignored (SIGKILL still ends the process)."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _received.append(signum)
-    raise KeyboardInterrupt("SIGTERM")
+    raise Terminated("SIGTERM")
 
 
 @contextmanager
@@ -115,8 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         Exit code: 0 on success, 2 on a usage or input error (or when the output is closed
-        early, or a disk is full, read-only or not writable: :data:`DISK_ERRORS`), 130 when
-        interrupted (Ctrl-C), 143 when terminated (SIGTERM). Results finished before a disk
+        early, or a disk is full, read-only or not writable: :data:`DISK_ERRORS`), 1 when a
+        worker process died, 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM, here
+        or in a worker). Results finished before a disk
         error are kept (every file is written atomically).
     """
     parser = build_parser()
@@ -151,8 +152,13 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, prefix: str)
         print(f"{prefix}: error: {where}cannot write: {DISK_ERRORS[error.errno]}; finished results are kept",
               file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{prefix}: {'terminated (SIGTERM)' if _received else 'interrupted'}; finished results are "
+    except WorkerLost as error:
+        print(f"{prefix}: {error}; finished results are kept (re-run with --resume to continue)",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as error:
+        terminated = bool(_received) or isinstance(error, Terminated)
+        print(f"{prefix}: {'terminated (SIGTERM)' if terminated else 'interrupted'}; finished results are "
               "kept (re-run with --resume to continue)", file=sys.stderr)
-        return 128 + signal.SIGTERM if _received else 130
+        return 128 + signal.SIGTERM if terminated else 130
 

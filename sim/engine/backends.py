@@ -14,6 +14,7 @@ Local workers are capped by :func:`worker_count`.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -23,9 +24,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from types import TracebackType
+from multiprocessing.synchronize import Event
+from types import FrameType, TracebackType
 from typing import Any, ClassVar, TypeVar
 
+from sim.base.errors import Terminated, WorkerLost
 from sim.base.lifetime import children_without_ctrl_c, die_with_parent
 from sim.base.wording import counted
 from sim.engine.provenance import versions
@@ -48,22 +51,27 @@ WORKERS_PER_CORE = 4
 """Most local workers per usable core: more only adds processes that compete for the cores."""
 
 
-class WorkerLost(RuntimeError):
-    """A worker process died: finished runs are kept, ``--resume`` continues."""
-
-
-def _prepare_helper(parent: int) -> None:
+def _prepare_helper(parent: int, terminated: Event) -> None:
     """Helper initializer: ignore Ctrl-C (the parent handles it), die of SIGTERM, and end with the parent.
 
     A forked helper inherits the parent's SIGTERM handler (which stops a session as Ctrl-C does);
-    a helper is stopped by its pool instead, so it takes the default back.
+    a helper is stopped by its pool instead, so it dies of SIGTERM, but first sets ``terminated``
+    so that the parent reads its death as a termination, not a lost worker.
 
     Args:
         parent: Process id of the parent.
+        terminated: Set by a helper that receives SIGTERM.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, functools.partial(_die_of_sigterm, terminated))
     die_with_parent(parent)
+
+
+def _die_of_sigterm(terminated: Event, signum: int, frame: FrameType | None) -> None:
+    """A helper's SIGTERM handler: set ``terminated``, then die of the signal as by default."""
+    terminated.set()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _ready() -> None:
@@ -86,7 +94,7 @@ def start_method() -> str:
     return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
 
 
-def start_helpers(count: int, method: str) -> ProcessPoolExecutor:
+def start_helpers(count: int, method: str) -> tuple[ProcessPoolExecutor, Event]:
     """Start helper processes now, before this process starts threads of its own.
 
     Helpers never receive Ctrl-C, not even while a spawned one imports (this process handles
@@ -97,12 +105,14 @@ def start_helpers(count: int, method: str) -> ProcessPoolExecutor:
         method: Start method (see :func:`start_method`).
 
     Returns:
-        The pool.
+        The pool, and the event a helper sets when it receives SIGTERM.
     """
     import multiprocessing
 
-    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method),
-                               initializer=_prepare_helper, initargs=(os.getpid(),))
+    context = multiprocessing.get_context(method)
+    terminated = context.Event()
+    pool = ProcessPoolExecutor(count, mp_context=context, initializer=_prepare_helper,
+                               initargs=(os.getpid(), terminated))
     try:
         with children_without_ctrl_c(tracker=method != "fork"):
             for _ in range(count):
@@ -110,7 +120,7 @@ def start_helpers(count: int, method: str) -> ProcessPoolExecutor:
     except KeyboardInterrupt:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
-    return pool
+    return pool, terminated
 
 
 class Backend(ABC):
@@ -219,6 +229,7 @@ class ProcessBackend(Backend):
         super().__init__(workers, scheduler)
         self.method = start_method()
         self.pool: ProcessPoolExecutor | None = None
+        self.terminated: Event | None = None
 
     @property
     def label(self) -> str:
@@ -226,7 +237,7 @@ class ProcessBackend(Backend):
         return f"{self.name} ({self.method})"
 
     def __enter__(self) -> ProcessBackend:
-        self.pool = start_helpers(self.workers - 1, self.method)
+        self.pool, self.terminated = start_helpers(self.workers - 1, self.method)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -242,6 +253,7 @@ class ProcessBackend(Backend):
 
         Raises:
             WorkerLost: If a helper process died.
+            Terminated: If a helper process died of SIGTERM (sent to the process group, say).
         """
         if self.pool is None:
             raise RuntimeError("a ProcessBackend runs inside `with backend:`")
@@ -284,6 +296,8 @@ class ProcessBackend(Backend):
                 for future in pending:
                     future.cancel()
         except BrokenProcessPool as error:
+            if self.terminated is not None and self.terminated.is_set():
+                raise Terminated("a worker process was terminated (SIGTERM)") from None
             raise WorkerLost(f"a worker process died ({error})") from None
 
 

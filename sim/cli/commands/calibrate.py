@@ -58,9 +58,9 @@ def calibrate(args: argparse.Namespace) -> int:
         args: Parsed arguments.
 
     Returns:
-        Exit code 0, or 1 if a worker process died.
+        Exit code 0 (a worker process that died ends the command in :func:`sim.cli.qgeo.main`,
+        exit code 1).
     """
-    from sim.engine.backends import WorkerLost  # here, not at the top: slow to import for --help
     from sim.experiments.calibration.driver import run_calibration
     from sim.experiments.calibration.spec import load_calibration
     from sim.inputs.scenario import display_path
@@ -70,13 +70,8 @@ def calibrate(args: argparse.Namespace) -> int:
     workers = args.workers or (os.cpu_count() or 1 if args.scheduler == "local" else 1)
     calibration = load_calibration(args.calibration)
     out = args.out or Path("runs") / "calibrations" / calibration.name
-    try:
-        run_calibration(calibration, out, workers=workers, scheduler=args.scheduler, resume=args.resume,
-                        command=" ".join(["qgeo", "calibrate", *sys.argv[2:]]), plots=args.plots)
-    except WorkerLost as error:
-        print(f"qgeo calibrate: {error}; finished generations are kept in {display_path(out)} "
-              "(re-run with --resume to continue)", file=sys.stderr)
-        return 1
+    run_calibration(calibration, out, workers=workers, scheduler=args.scheduler, resume=args.resume,
+                    command=" ".join(["qgeo", "calibrate", *sys.argv[2:]]), plots=args.plots)
     print(f"{display_path(out)}: posterior.parquet, summary.csv, generations.csv, manifest.json"
           + (", plots/" if args.plots else "") + f" of calibration '{calibration.name}'")
     return 0

@@ -84,10 +84,10 @@ def experiment(args: argparse.Namespace) -> int:
         args: Parsed arguments.
 
     Returns:
-        Exit code: 0 when every run finished or was recorded as failed, 1 if a worker process died.
+        Exit code 0 when every run finished or was recorded as failed (a worker process that died
+        ends the command in :func:`sim.cli.qgeo.main`, exit code 1).
     """
     from sim.base.paths import display_path
-    from sim.engine.backends import WorkerLost  # here, not at the top: slow to import for --help
     from sim.engine.execute import run_experiment
     from sim.engine.store import lock_directory
     from sim.inputs.experiment import load_experiment
@@ -105,14 +105,9 @@ def experiment(args: argparse.Namespace) -> int:
         return _only_run(spec, out, args.only_run, args.allow_large)
     command = " ".join(["qgeo", "experiment", *sys.argv[2:]])
     with lock_directory(out, command):  # one writer of `out` from the first run to the analysis
-        try:
-            summary = run_experiment(spec, out, workers=workers, scheduler=args.scheduler,
-                                     resume=args.resume, chunk_size=args.chunk_size, progress=args.progress,
-                                     command=command, posterior=posterior, allow_large=args.allow_large)
-        except WorkerLost as error:
-            print(f"qgeo experiment: {error}; finished runs are kept in {display_path(out)} "
-                  "(re-run with --resume to continue)", file=sys.stderr)
-            return 1
+        summary = run_experiment(spec, out, workers=workers, scheduler=args.scheduler,
+                                 resume=args.resume, chunk_size=args.chunk_size, progress=args.progress,
+                                 command=command, posterior=posterior, allow_large=args.allow_large)
         print(summary.text(spec.name))
         if args.analyze and summary.done:
             from sim.experiments.analysis import analyze
