@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.engine.lock import LOCK_FILE
+from sim.engine.lock import LOCK_FILE, DirectoryLock
 from sim.engine.store import ResultStore, lock_directory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,6 +118,37 @@ def test_a_second_experiment_writer_stops_with_the_holders_pid_and_runs_nothing(
     manifest = json.loads((out / "manifest.json").read_text())
     assert len(manifest["sessions"]) == 1 and manifest["status"] == "complete"
     assert not (out / LOCK_FILE).exists()  # a clean end removes the lock file
+
+
+def test_analyze_plot_and_only_run_wait_for_the_writer_of_their_directory(tmp_path, experiment_file, capsys):
+    """Every command that writes into a directory takes its lock: analyze (DIR/analysis), plot (the
+    run's plots/) and ``experiment --only-run`` (DIR/run-N) are refused while a writer holds it."""
+    out, run = tmp_path / "out", tmp_path / "run"
+    assert main(["run", "baseline", "--steps", "3", "--replications", "2", "--no-plots",
+                 "--out", str(run)]) == 0
+    first = qgeo("experiment", str(experiment_file), "--out", str(out), "--no-analyze")
+    try:
+        wait_for(lambda: lock_pid(out) == first.pid, first, f"{LOCK_FILE} naming the first writer")
+        with DirectoryLock(run, "qgeo run (a test holding the lock)"):  # this process writes the run
+            os.kill(first.pid, signal.SIGSTOP)
+            try:
+                for argv in (["analyze", str(out)], ["experiment", str(experiment_file), "--out", str(out),
+                                                     "--only-run", "3"]):
+                    second = qgeo(*argv)
+                    _, err = second.communicate(timeout=DEADLINE)
+                    assert second.returncode == 2 and f"PID {first.pid}" in err, err
+                    assert "Traceback" not in err
+            finally:
+                os.kill(first.pid, signal.SIGCONT)
+            plot = qgeo("plot", str(run))
+            _, err = plot.communicate(timeout=DEADLINE)
+            assert plot.returncode == 2 and f"PID {os.getpid()}" in err and "Traceback" not in err, err
+        finish(first)
+    finally:
+        first.kill()
+    assert not (out / "analysis").exists() and not (out / "run-3").exists() and not (run / "plots").exists()
+    assert main(["analyze", str(out)]) == 0 and main(["plot", str(run)]) == 0  # once the writers are gone
+    assert (out / "analysis").is_dir() and (run / "plots").is_dir()
 
 
 def test_a_second_run_into_the_same_new_directory_does_not_start(tmp_path, capsys):

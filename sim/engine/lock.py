@@ -111,7 +111,8 @@ class DirectoryLock:
                 raise DirectoryLocked(
                     f"{display_path(self.directory)}: expected no other qgeo process writing this "
                     f"directory, found {holder(self.path)} holding {LOCK_FILE}; wait for it to end "
-                    "(or stop it) and run again with --resume, or choose another --out") from None
+                    "(or stop it) and run again (with --resume to continue a run or an experiment), "
+                    "or choose another --out") from None
             try:
                 same = os.stat(self.path).st_ino == os.fstat(descriptor).st_ino
             except FileNotFoundError:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from sim.cli.commands.plot import add_figure_arguments, figure_style
@@ -43,11 +45,18 @@ def analyze(args: argparse.Namespace) -> int:
 
     Returns:
         Exit code 0.
+
+    Raises:
+        DirectoryLocked: If another qgeo process is writing the directory (one writer at a time).
     """
+    from sim.engine.store import lock_directory
     from sim.experiments.analysis import analyze as analyze_directory  # matplotlib: only when analysing
     from sim.inputs.scenario import display_path
 
-    report = analyze_directory(args.directory, figure_style(args))
+    command = " ".join(["qgeo", "analyze", *sys.argv[2:]])
+    directory = Path(args.directory)
+    with lock_directory(directory, command, "DIR") if directory.is_dir() else nullcontext():
+        report = analyze_directory(directory, figure_style(args))  # a missing directory is named there
     print(f"{display_path(report.directory)}: {len(report.files)} files (tables and figures)")
     for warning in report.warnings:
         print(f"warning: {warning}")

@@ -123,19 +123,20 @@ def _only_run(spec: Experiment, out: Path, run: int, allow_large: bool) -> int:
     """Repeat one run and write its model and agent data as CSV."""
     from sim.base.paths import display_path
     from sim.engine.execute import rerun
-    from sim.engine.store import ResultStore, make_directory
+    from sim.engine.store import ResultStore, lock_directory, make_directory, write_csv
 
     store = ResultStore(out)
-    plan = store.stored_plan() if store.exists() else None
-    recorded = store.manifest().get("posterior") if store.exists() else None
-    draws = None if recorded is None else [{name: draw[name] for name in recorded["parameters"]}
-                                           for draw in recorded["draws"]]
-    model, agents, row = rerun(spec, run, plan=plan, draws=draws, allow_large=allow_large)
-    target = out / f"run-{run}"
-    make_directory(target)
-    model.to_csv(target / "model.csv", index=False)
-    if agents is not None:
-        agents.to_csv(target / "agents.csv", index=False)
+    with lock_directory(out, " ".join(["qgeo", "experiment", *sys.argv[2:]])):  # one writer of `out`
+        plan = store.stored_plan() if store.exists() else None
+        recorded = store.manifest().get("posterior") if store.exists() else None
+        draws = None if recorded is None else [{name: draw[name] for name in recorded["parameters"]}
+                                               for draw in recorded["draws"]]
+        model, agents, row = rerun(spec, run, plan=plan, draws=draws, allow_large=allow_large)
+        target = out / f"run-{run}"
+        make_directory(target)
+        write_csv(target / "model.csv", model)
+        if agents is not None:
+            write_csv(target / "agents.csv", agents)
     values = ", ".join(f"{key}={value}" for key, value in row.items())
     print(f"{display_path(target)}: model.csv, agents.csv of run {run} ({values})")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,14 +75,17 @@ def plot(args: argparse.Namespace) -> int:
 
     Returns:
         Exit code 0.
+
+    Raises:
+        DirectoryLocked: If another qgeo process is writing where the plots go (one writer at a time).
     """
     from sim.base.paths import display_path
     from sim.engine.batch import draw_plots  # here, not at the top: matplotlib is slow to import for --help
-    from sim.engine.store import make_directory, read_manifest
+    from sim.engine.store import lock_directory, read_manifest
 
-    if args.out is not None:
-        read_manifest(args.run_dir)  # a directory that holds no run is reported before --out is created
-        make_directory(args.out)
-    written = draw_plots(args.run_dir, args.out, figure_style(args))
+    read_manifest(args.run_dir)  # a directory that holds no run is reported before anything is created
+    target, option = (args.run_dir, "RUN_DIR") if args.out is None else (args.out, "--out")
+    with lock_directory(target, " ".join(["qgeo", "plot", *sys.argv[2:]]), option):
+        written = draw_plots(args.run_dir, args.out, figure_style(args))
     print(f"{display_path(written[0].parent)}: {len(written)} files")
     return 0
