@@ -376,3 +376,21 @@ def test_a_garbage_run_manifest_is_named_by_plot_and_resume(tmp_path, capsys, re
     for argv in (("plot", str(out)), ("run", "baseline", *RUN_OPTIONS, "--out", str(out), "--resume")):
         code, err = run_main(capsys, *argv)
         assert_names_damage(code, err, out / "manifest.json", "new --out")
+
+
+@pytest.mark.parametrize("argv", [
+    ["hindcast", "--replications", "2"],
+    ["calibrate", "history"],
+    ["compare", "{run}", "{run}"],
+], ids=["hindcast", "calibrate", "compare"])
+def test_hindcast_calibrate_and_compare_refuse_a_directory_another_process_writes(tmp_path, argv):
+    run, locked = tmp_path / "run", tmp_path / "locked"
+    if "{run}" in argv:
+        assert main(["run", "baseline", "--steps", "3", "--replications", "2", "--no-plots",
+                     "--out", str(run)]) == 0
+    locked.mkdir()
+    with DirectoryLock(locked, "qgeo experiment (a test holding the lock)"):
+        process = qgeo(*[word.replace("{run}", str(run)) for word in argv], "--out", str(locked))
+        _, err = process.communicate(timeout=DEADLINE)
+    assert process.returncode == 2 and f"PID {os.getpid()}" in err and "Traceback" not in err, err
+    assert [path.name for path in locked.iterdir()] == []  # nothing written

@@ -245,14 +245,16 @@ def write_blocks(path: Path, blocks: Iterable[pd.DataFrame]) -> None:
     atomic_write(path, write)
 
 
-def write_csv(path: Path, frame: pd.DataFrame) -> None:
+def write_csv(path: Path, frame: pd.DataFrame, float_format: str | None = None) -> None:
     """Write a frame as CSV atomically (without its index).
 
     Args:
         path: Destination.
         frame: The table.
+        float_format: How floats are written (pandas' ``float_format``, e.g. ``"%.6g"``); all
+            their digits by default.
     """
-    atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False))
+    atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False, float_format=float_format))
 
 
 def make_directory(path: Path, option: str = "--out") -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def compare_runs(paths: list[Path], out: Path, args: argparse.Namespace) -> None
         out: Output directory.
         args: Parsed arguments with the comparison and figure options.
     """
+    from sim.engine.store import lock_directory
     from sim.experiments.compare import check_comparable, format_table, load_run, parse_window
     from sim.experiments.compare_report import write_comparison
     from sim.inputs.scenario import display_path
@@ -72,7 +74,8 @@ def compare_runs(paths: list[Path], out: Path, args: argparse.Namespace) -> None
     runs = [load_run(path) for path in paths]
     check_comparable(runs)
     window = parse_window(args.window, runs[0].years)
-    table, written = write_comparison(runs, out, window, style, plots=args.compare_plots)
+    with lock_directory(out, " ".join(["qgeo", *sys.argv[1:]])):  # one writer of `out`
+        table, written = write_comparison(runs, out, window, style, plots=args.compare_plots)
     print(format_table(table))
     methods = ", ".join(f"{run}: {method}" for run, method in
                         table.drop_duplicates("run")[["run", "method"]].itertuples(index=False))

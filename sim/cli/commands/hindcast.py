@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 import textwrap
 from pathlib import Path
 
@@ -61,13 +61,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=hindcast)
 
 
-def _write_csv(frame, path: Path) -> None:
-    """Write a CSV atomically (temporary file, then rename)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(temporary, index=False, float_format="%.6g")
-    os.replace(temporary, path)
-
-
 def hindcast(args: argparse.Namespace) -> int:
     """Run the command.
 
@@ -84,7 +77,7 @@ def hindcast(args: argparse.Namespace) -> int:
 
     from sim.base.paths import display_path
     from sim.engine.provenance import versions
-    from sim.engine.store import make_directory, write_json
+    from sim.engine.store import lock_directory, write_csv, write_json
     from sim.experiments import (
         hindcast as engine,  # here, not at the top: the model is slow to import for --help
     )
@@ -106,32 +99,33 @@ def hindcast(args: argparse.Namespace) -> int:
                                  "give one with --agreements FILE")
     agreements = load_agreements(path, world.iso3)
     out = args.out if args.out is not None else Path("runs") / f"hindcast-{scenario.name}"
-    make_directory(out)  # before the runs, not after them
-    try:
-        predictions = engine.predict_pairs(scenario, draws=draws)
-    except engine.HindcastError as error:
-        raise HindcastInputError(str(error)) from None
-    alignment = dict(zip(world.iso3, world.alignment.tolist(), strict=True))
-    scores, pairs = engine.score(predictions, agreements, alignment, n_boot=args.boot, seed=scenario.seed)
-    _write_csv(scores, out / "scores.csv")
-    _write_csv(pairs, out / "pairs.csv")
-    figure = figure_hindcast(scores, pairs, scenario.name, scenario.replications)
-    written = save_figure(figure, out, "hindcast")
-    write_json(out / "manifest.json", {
-        "command": "qgeo hindcast",
-        "scenario": scenario.to_toml_dict(),
-        "scenario_digest": scenario.digest(),
-        "replications": scenario.replications,
-        "root_seed": scenario.seed,
-        "seeds": scenario.replication_seeds(),
-        "agreements": {"path": str(Path(path).resolve()),
-                       "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
-                       "rows": len(agreements)},
-        "window": sorted(int(y) for y in scores["year"].unique()),
-        "bootstrap": {"resamples": args.boot, "seed": scenario.seed},
-        "posterior": None if posterior is None else posterior.record(scenario.replications, scenario.seed),
-        "versions": versions(),
-    })
+    with lock_directory(out, " ".join(["qgeo", "hindcast", *sys.argv[2:]])):  # created before the runs
+        try:
+            predictions = engine.predict_pairs(scenario, draws=draws)
+        except engine.HindcastError as error:
+            raise HindcastInputError(str(error)) from None
+        alignment = dict(zip(world.iso3, world.alignment.tolist(), strict=True))
+        scores, pairs = engine.score(predictions, agreements, alignment, n_boot=args.boot, seed=scenario.seed)
+        write_csv(out / "scores.csv", scores, "%.6g")
+        write_csv(out / "pairs.csv", pairs, "%.6g")
+        figure = figure_hindcast(scores, pairs, scenario.name, scenario.replications)
+        written = save_figure(figure, out, "hindcast")
+        write_json(out / "manifest.json", {
+            "command": "qgeo hindcast",
+            "scenario": scenario.to_toml_dict(),
+            "scenario_digest": scenario.digest(),
+            "replications": scenario.replications,
+            "root_seed": scenario.seed,
+            "seeds": scenario.replication_seeds(),
+            "agreements": {"path": str(Path(path).resolve()),
+                           "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+                           "rows": len(agreements)},
+            "window": sorted(int(y) for y in scores["year"].unique()),
+            "bootstrap": {"resamples": args.boot, "seed": scenario.seed},
+            "posterior": (None if posterior is None
+                          else posterior.record(scenario.replications, scenario.seed)),
+            "versions": versions(),
+        })
     year = int(scores["year"].max())
     last = scores[(scores["year"] == year) & scores["target"].isin(SHOWN_TARGETS)]
     over = "" if posterior is None else f" over the posterior of {display_path(posterior.directory)}"

@@ -35,7 +35,7 @@ import pyabc
 
 from sim.engine.backends import Backend, WorkerLost, backend_for
 from sim.engine.provenance import now, versions
-from sim.engine.store import read_manifest_file, write_json
+from sim.engine.store import has_files, lock_directory, read_manifest_file, write_json
 from sim.experiments.calibration import priors as prior_dists
 from sim.experiments.calibration.sampler import DeterministicSampler, model_seed
 from sim.experiments.calibration.spec import Calibration, CalibrationError
@@ -179,7 +179,7 @@ def open_directory(calibration: Calibration, out: Path, resume: bool, command: s
         return manifest
     if resume:
         raise CalibrationError(f"--resume: expected a calibration in {out}, found none")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if has_files(out):
         raise CalibrationError(f"{out}: expected a new or empty output directory, found other files; "
                                "choose another --out")
     out.mkdir(parents=True, exist_ok=True)
@@ -243,6 +243,7 @@ def run_calibration(calibration: Calibration, out: str | Path, *, workers: int =
 
     Raises:
         CalibrationError: On a bad output directory or worker count.
+        DirectoryLocked: If another process is writing ``out``.
         KeyboardInterrupt: On Ctrl-C, after recording the session (finished generations are kept).
         WorkerLost: If a local worker process died (session status "aborted"; finished generations
             are kept).
@@ -254,32 +255,33 @@ def run_calibration(calibration: Calibration, out: str | Path, *, workers: int =
         raise CalibrationError(f"--workers: expected a whole number >= 1, found {workers}")
     workers = worker_count(workers, scheduler)
     out = Path(out)
-    manifest = open_directory(calibration, out, resume, command)
-    logging.getLogger("ABC").setLevel(logging.WARNING)
-    db = f"sqlite:///{(out / HISTORY).resolve()}"
-    spec = calibration.spec
-    with backend_for(workers, scheduler) as backend:
-        session: dict[str, Any] = {"started": now(), "command": command, "workers": workers,
-                                   "scheduler": scheduler, "backend": backend.label, "status": "running"}
-        manifest["sessions"].append(session)
-        manifest["status"] = "running"
-        write_json(out / MANIFEST, manifest)
-        status = "interrupted"
-        try:
-            _run_generations(calibration, out, manifest, backend, progress, after_generation)
-            status = "complete"
-        except WorkerLost:
-            status = "aborted"
-            raise
-        finally:
-            session.update(finished=now(), status=status)
-            manifest["status"] = status
+    with lock_directory(out, command or None):  # one writer of `out` from the manifest to the outputs
+        manifest = open_directory(calibration, out, resume, command)
+        logging.getLogger("ABC").setLevel(logging.WARNING)
+        db = f"sqlite:///{(out / HISTORY).resolve()}"
+        spec = calibration.spec
+        with backend_for(workers, scheduler) as backend:
+            session: dict[str, Any] = {"started": now(), "command": command, "workers": workers,
+                                       "scheduler": scheduler, "backend": backend.label, "status": "running"}
+            manifest["sessions"].append(session)
+            manifest["status"] = "running"
             write_json(out / MANIFEST, manifest)
-    if not (out / HISTORY).is_file() or pyabc.History(db).n_populations == 0:
-        raise CalibrationError(f"{calibration.path}: min_acceptance = {spec.min_acceptance}: the first "
-                               "generation already fell below it, so there is no posterior; lower it")
-    write_outputs(calibration, out, pyabc.History(db), plots=plots)
-    return out
+            status = "interrupted"
+            try:
+                _run_generations(calibration, out, manifest, backend, progress, after_generation)
+                status = "complete"
+            except WorkerLost:
+                status = "aborted"
+                raise
+            finally:
+                session.update(finished=now(), status=status)
+                manifest["status"] = status
+                write_json(out / MANIFEST, manifest)
+        if not (out / HISTORY).is_file() or pyabc.History(db).n_populations == 0:
+            raise CalibrationError(f"{calibration.path}: min_acceptance = {spec.min_acceptance}: the first "
+                                   "generation already fell below it, so there is no posterior; lower it")
+        write_outputs(calibration, out, pyabc.History(db), plots=plots)
+        return out
 
 
 def _run_generations(calibration: Calibration, out: Path, manifest: dict[str, Any], backend: Backend,
