@@ -211,14 +211,70 @@ def write_json(path: Path, content: Mapping[str, Any]) -> None:
     atomic_write(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
 
+SCHEMAS_KEPT = 64
+"""Most Arrow schemas :func:`arrow_table` keeps (a session writes a handful of kinds of table)."""
+_schemas: dict[tuple[tuple[str, Any], ...], Any] = {}
+
+
+def _schema_key(frame: pd.DataFrame) -> tuple[tuple[str, Any], ...] | None:
+    """Column names and dtypes of a frame whose Arrow schema follows from them alone, else None.
+
+    That is unique string column names, every dtype a NumPy bool or number or a pandas string
+    dtype (an object column's Arrow type depends on its values).
+    """
+    if not frame.columns.is_unique or not all(isinstance(name, str) for name in frame.columns):
+        return None
+    dtypes = tuple(frame.dtypes)
+    if not all(isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype) and dtype.kind in "biuf")
+               for dtype in dtypes):
+        return None
+    return tuple(zip(frame.columns, dtypes, strict=True))
+
+
+def arrow_table(frame: pd.DataFrame) -> Any:
+    """A frame as an Arrow table without its index, as ``pyarrow.Table.from_pandas`` makes it.
+
+    ``from_pandas`` works out each column's type and the pandas metadata again for every frame,
+    which costs more than writing a small table; a frame whose schema follows from its column
+    names and dtypes (see :func:`_schema_key`) reuses the schema of the first frame like it,
+    its columns converted with pandas' semantics of missing values. The table, and so the
+    Parquet file, is the same either way. ``frame.attrs`` are not kept.
+
+    Args:
+        frame: The table.
+
+    Returns:
+        The ``pyarrow.Table``.
+    """
+    import pyarrow as pa
+
+    key = _schema_key(frame)
+    schema = _schemas.get(key) if key is not None else None
+    if schema is None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if key is not None:
+            if len(_schemas) >= SCHEMAS_KEPT:
+                _schemas.clear()
+            _schemas[key] = table.schema
+        return table
+    columns = [pa.array(frame[field.name], type=field.type, from_pandas=True) for field in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
 def write_table(path: Path, frame: pd.DataFrame) -> None:
     """Write a frame as Parquet atomically (without its index).
+
+    The file is the one ``frame.to_parquet(path, index=False)`` writes, written by Arrow straight
+    to the path (see :func:`arrow_table`).
 
     Args:
         path: Destination.
         frame: The table.
     """
-    atomic_write(path, lambda temporary: frame.to_parquet(temporary, index=False))
+    import pyarrow.parquet as pq
+
+    table = arrow_table(frame)
+    atomic_write(path, lambda temporary: pq.write_table(table, temporary))
 
 
 def write_blocks(path: Path, blocks: Iterable[pd.DataFrame]) -> None:
@@ -228,14 +284,13 @@ def write_blocks(path: Path, blocks: Iterable[pd.DataFrame]) -> None:
         path: Destination.
         blocks: The frames (at least one), each written as it comes and then dropped.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     def write(temporary: Path) -> None:
         writer = None
         try:
             for block in blocks:
-                table = pa.Table.from_pandas(block, preserve_index=False)
+                table = arrow_table(block)
                 writer = writer or pq.ParquetWriter(temporary, table.schema)
                 writer.write_table(table)
         finally:
@@ -750,6 +805,7 @@ class ResultStore(Store):
         self.runs_dir = self.root / "runs"
         self.series_dir = self.root / "series"
         self._next_part: int | None = None
+        self._part_runs: dict[Path, np.ndarray] = {}  # run column of each part read or written here
 
     def manifest(self) -> dict[str, Any]:
         """The manifest.
@@ -957,6 +1013,7 @@ class ResultStore(Store):
             problem = self._damage(path, series)
             if problem is not None:
                 moved[number] = problem
+                self._part_runs.pop(path, None)
                 for part in (path, self.series_dir / path.name):
                     if part.exists():
                         set_aside(self.root, part)
@@ -981,13 +1038,19 @@ class ResultStore(Store):
         return None
 
     def _stored_runs(self) -> np.ndarray:
-        """The run index of every stored outcome row, over all parts (a run stored twice appears twice)."""
+        """The run index of every stored outcome row, over all parts (a run stored twice appears twice).
+
+        A part is read once per store: parts are never rewritten, and the directory's lock keeps other
+        writers out while this store writes.
+        """
         parts = self.parts(self.runs_dir)
         if not parts:
             return np.array([], dtype=np.int64)
-        repair = self.repair()
-        return np.concatenate([read_part(path, repair, ["run"])["run"].to_numpy()
-                               for path in parts.values()])
+        unread = [path for path in parts.values() if path not in self._part_runs]
+        repair = self.repair() if unread else ""
+        for path in unread:
+            self._part_runs[path] = read_part(path, repair, ["run"])["run"].to_numpy()
+        return np.concatenate([self._part_runs[path] for path in parts.values()])
 
     def done_runs(self) -> np.ndarray:
         """Indices of the runs with stored outcomes.
@@ -1030,6 +1093,7 @@ class ResultStore(Store):
         if result.series is not None:
             write_table(self.series_dir / name, result.series)
         write_table(self.runs_dir / name, result.outcomes)
+        self._part_runs[self.runs_dir / name] = result.outcomes["run"].to_numpy()
 
     def outcomes(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The stored outcomes, sorted by run, each run once (see :meth:`duplicate_runs`).
