@@ -119,12 +119,44 @@ def read_part(path: Path, repair: str, columns: Sequence[str] | None = None) -> 
     Raises:
         DamagedFile: If it is not a readable Parquet file (truncated, overwritten) or lacks a column.
     """
+    return read_parts([path], repair, columns)
+
+
+def read_parts(paths: Sequence[Path], repair: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read stored Parquet files of one table as one frame, in order, or say which file is damaged.
+
+    The files are read as Arrow tables and converted to pandas once: the frame is the one
+    ``pd.concat`` of each file's frame gives (with ``ignore_index=True``), at a fraction of the cost
+    for many small files. Columns a file lacks are missing values in its rows.
+
+    Args:
+        paths: The files (at least one).
+        repair: How to repair a damaged one, for the message.
+        columns: Columns to read (default all).
+
+    Returns:
+        Their rows, in the order of ``paths``.
+
+    Raises:
+        DamagedFile: If one is not a readable Parquet file (truncated, overwritten), lacks a column or
+            holds a column of a type the others cannot take.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    tables = []
+    path = paths[0]
     try:
-        return pq.read_table(path, columns=list(columns) if columns else None).to_pandas()
+        for path in paths:
+            with pq.ParquetFile(path) as file:  # without read_table's dataset machinery: half the time
+                missing = [name for name in columns or () if name not in file.schema_arrow.names]
+                if missing:
+                    raise ValueError(f"no column {missing[0]!r}")
+                tables.append(file.read(columns=list(columns) if columns else None))
+        return pa.concat_tables(tables, promote_options="permissive").to_pandas()
     except (OSError, ValueError, pa.ArrowException) as error:
+        if len(tables) == len(paths):  # each file read: one does not fit the first (or its metadata)
+            path = next((p for p, t in zip(paths, tables, strict=True) if t.schema != tables[0].schema), path)
         raise DamagedFile(path, f"not a readable Parquet file: {_first_line(error)}", repair) from None
 
 
@@ -604,7 +636,7 @@ def read_table(run_dir: Path, table: str, replications: Sequence[int] | None = N
     if not paths:
         raise RunDirError(f"{display_path(run_dir)}: expected finished replications, found none")
     repair = run_repair(run_dir, manifest)
-    return pd.concat([read_part(path, repair) for path in paths], ignore_index=True)
+    return read_parts(paths, repair)
 
 
 def run_repair(run_dir: Path, manifest: Mapping[str, Any]) -> str:
