@@ -1,6 +1,7 @@
 """Engine throughput: ``qgeo run`` against ``mesa.batch_run``, Dask against local processes, overhead.
 
-Usage: ``python benchmarks/bench_engine.py [--runs 1000] [--repeats 3] [--overhead-runs 200] [--json F]``
+Usage: ``python benchmarks/bench_engine.py [--runs 1000] [--repeats 3] [--overhead-runs 200] [--json F]
+[--only overhead]`` (``--only overhead``: just the overhead case, a single process)
 
 Targets of issue 11, every case interleaved A B A B in one invocation and compared by medians
 (on a shared machine other processes' load makes single timings swing; the load average is
@@ -186,6 +187,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of every case")
     parser.add_argument("--overhead-runs", type=int, default=200, help="runs of the overhead case")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    parser.add_argument("--only", choices=["overhead"], help="run only this case")
     parser.add_argument("--batch-run-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--overhead-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -198,6 +200,40 @@ def main() -> int:
     python, me = sys.executable, str(Path(__file__).resolve())
     print(f"cores {os.cpu_count()}, load average {load()}")
     results: dict[str, object] = {}
+    checks: dict[str, bool] = {}
+    lines: list[str] = []
+    if args.only is None:
+        results, checks, lines = speed_cases(args, python, me)
+    print(f"engine overhead: {args.overhead_runs} runs in one process, interleaved")
+    out = subprocess.run([python, me, "--overhead-child", str(args.overhead_runs), "--repeats",
+                          str(args.repeats)], capture_output=True, text=True, check=True).stdout
+    overhead = json.loads(out.strip().splitlines()[-1])
+    for name, seconds in overhead.items():
+        print(f"  {name:<28} median {seconds}")
+    experiment_overhead = (overhead["run_experiment, 1 worker"] / overhead["simulate (experiment rows)"]) - 1
+    run_overhead = (overhead["run_scenario, 1 worker"] / overhead["simulate (run replications)"]) - 1
+    results |= {"overhead": overhead, "experiment_overhead": experiment_overhead,
+                "run_overhead": run_overhead}
+    checks["engine overhead under 10% of the simulation (experiment)"] = experiment_overhead < 0.10
+    print()
+    for line in lines:
+        print(line)
+    print(f"engine overhead: {experiment_overhead:.1%} of the simulation (experiment), "
+          f"{run_overhead:.1%} (scenario run, writes of the full tables included)")
+    for name, ok in checks.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    if args.json:
+        args.json.write_text(json.dumps({**results, "checks": checks}, indent=2, default=str) + "\n")
+    return 0 if all(checks.values()) else 1
+
+
+def speed_cases(args: argparse.Namespace, python: str,
+                me: str) -> tuple[dict[str, object], dict[str, bool], list[str]]:
+    """The speed cases: ``qgeo run`` against ``mesa.batch_run``, Dask against local processes.
+
+    Returns:
+        The samples and ratios, the checks, and the summary lines to print.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         print(f"qgeo run against mesa.batch_run: {args.runs} baseline replications x 30 steps, 2 processes")
@@ -219,38 +255,19 @@ def main() -> int:
             "dask (--scheduler local)": lambda k: run_command([*experiment, "--scheduler", "local", "--out",
                                                                str(directory / f"dask-{k}")]),
         }, args.repeats)
-    print(f"engine overhead: {args.overhead_runs} runs in one process, interleaved")
-    out = subprocess.run([python, me, "--overhead-child", str(args.overhead_runs), "--repeats",
-                          str(args.repeats)], capture_output=True, text=True, check=True).stdout
-    overhead = json.loads(out.strip().splitlines()[-1])
-    for name, seconds in overhead.items():
-        print(f"  {name:<28} median {seconds}")
     speedup = median(run["mesa.batch_run, 2 processes"]) / median(run["qgeo run --workers 2"])
     dask_ratio = median(dask["dask (--scheduler local)"]) / median(dask["processes (--workers 2)"])
     memory_ratio = (median(dask["dask (--scheduler local)"], 1) / median(dask["processes (--workers 2)"], 1))
-    experiment_overhead = (overhead["run_experiment, 1 worker"] / overhead["simulate (experiment rows)"]) - 1
-    run_overhead = (overhead["run_scenario, 1 worker"] / overhead["simulate (run replications)"]) - 1
-    results |= {"run": run, "dask": dask, "overhead": overhead, "speedup_vs_batch_run": speedup,
-                "dask_time_ratio": dask_ratio, "dask_memory_ratio": memory_ratio,
-                "experiment_overhead": experiment_overhead, "run_overhead": run_overhead}
     checks = {
         "qgeo run --workers 2 at least 1.25x faster than mesa.batch_run": speedup >= 1.25,
         "local Dask within 15% of local processes": dask_ratio <= 1.15,
-        "engine overhead under 10% of the simulation (experiment)": experiment_overhead < 0.10,
     }
-    print()
-    print(f"qgeo run vs mesa.batch_run: {speedup:.2f}x faster (ratio of medians)")
-    print(f"dask vs processes: {dask_ratio:.2f}x the time, {memory_ratio:.2f}x the peak memory "
-          f"({median(dask['dask (--scheduler local)'], 1):.0f} vs "
-          f"{median(dask['processes (--workers 2)'], 1):.0f} MB)")
-    print(f"engine overhead: {experiment_overhead:.1%} of the simulation (experiment), "
-          f"{run_overhead:.1%} (scenario run, writes of the full tables included)")
-    for name, ok in checks.items():
-        print(f"{'PASS' if ok else 'FAIL'}  {name}")
-    if args.json:
-        args.json.write_text(json.dumps({**results, "checks": checks}, indent=2, default=str) + "\n")
-    return 0 if all(checks.values()) else 1
-
+    lines = [f"qgeo run vs mesa.batch_run: {speedup:.2f}x faster (ratio of medians)",
+             f"dask vs processes: {dask_ratio:.2f}x the time, {memory_ratio:.2f}x the peak memory "
+             f"({median(dask['dask (--scheduler local)'], 1):.0f} vs "
+             f"{median(dask['processes (--workers 2)'], 1):.0f} MB)"]
+    return ({"run": run, "dask": dask, "speedup_vs_batch_run": speedup, "dask_time_ratio": dask_ratio,
+             "dask_memory_ratio": memory_ratio}, checks, lines)
 
 if __name__ == "__main__":
     sys.exit(main())

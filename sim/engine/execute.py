@@ -106,8 +106,9 @@ def run_experiment(
     runs = check_size(experiment, allow_large)
     # The backend starts first: helper processes fork before this process starts threads.
     with backend_for(workers, scheduler, runs) as backend, ResultStore(Path(out)) as store:
-        plan = store.open(experiment, base_scenario(experiment), resume, posterior, command)
-        return run_session(context_for(experiment, posterior), plan, store, backend, name=experiment.name,
+        context = context_for(experiment, posterior)  # loads the base scenario once
+        plan = store.open(experiment, context.scenario, resume, posterior, command)
+        return run_session(context, plan, store, backend, name=experiment.name,
                            chunk_size=chunk_size, progress=progress, command=command)
 
 

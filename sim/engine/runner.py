@@ -353,13 +353,11 @@ def outcome_table(context: RunContext, rows: list[dict[str, Any]]) -> pd.DataFra
     Returns:
         The frame: int64 ids and integer inputs, float64 otherwise.
     """
-    scalar = [o.name for o in context.outcomes if o.stat != "series"]
-    columns = [*ID_COLUMNS, *(i.name for i in context.inputs), *scalar]
-    frame = pd.DataFrame(rows, columns=columns)
     types = {key: np.int64 for key in ID_COLUMNS}
-    types |= {i.name: (np.int64 if i.integer else float) for i in context.inputs}
-    types |= {name: float for name in scalar}
-    return frame.astype(types)
+    types |= {i.name: (np.int64 if i.integer else np.float64) for i in context.inputs}
+    types |= {o.name: np.float64 for o in context.outcomes if o.stat != "series"}
+    return pd.DataFrame({name: np.array([row[name] for row in rows], dtype=kind)
+                         for name, kind in types.items()})
 
 
 def failure_record(run: Mapping[str, Any], error: BaseException) -> dict[str, Any]:
