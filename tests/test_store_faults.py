@@ -175,6 +175,8 @@ def test_a_lock_is_reentrant_in_its_process_and_leaves_no_empty_new_directory(tm
 
 def test_a_run_stored_twice_is_read_and_analysed_once(tmp_path):
     from sim.engine.execute import run_experiment
+    from sim.engine.ledger import Ledger
+    from sim.engine.store import part_entry
     from sim.experiments.analysis import analyze
     from sim.inputs.experiment import load_experiment
 
@@ -191,7 +193,9 @@ def test_a_run_stored_twice_is_read_and_analysed_once(tmp_path):
     parts = sorted(store.parts(store.runs_dir).values())
     for number, part in enumerate(parts[:2], start=len(parts)):
         for directory in (store.runs_dir, store.series_dir):
-            (directory / f"part-{number:06d}.parquet").write_bytes((directory / part.name).read_bytes())
+            copy = directory / f"part-{number:06d}.parquet"
+            copy.write_bytes((directory / part.name).read_bytes())
+            Ledger(out).append([part_entry(out, copy, "").record()])  # as that writer recorded it
     assert store.duplicate_runs() == 4  # two chunks of two runs
     assert store.outcomes().equals(outcomes) and store.series().equals(series)
     assert store.series(["run", "year", "series"]).equals(series[["run", "year", "series"]])
