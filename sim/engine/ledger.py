@@ -4,7 +4,8 @@
 appends one JSON line per file it renamed into place, after the renames, in one write that is
 flushed to disk, so the manifest is never rewritten per part. A line either records a part
 (``{"file": "runs/part-000000.parquet", "rows": 2, "sha256": "..."}``) or that it was moved aside
-(``{"file": ..., "moved_to": "damaged/..."}``); the last line of a file wins. A writer killed
+(``{"file": ..., "moved_to": "damaged/..."}``, or ``null`` if it was missing then); the last line of
+a file wins. A writer killed
 mid-append leaves a torn last line (no newline): it is ignored, and cut off before the next append.
 """
 
@@ -89,7 +90,8 @@ class Ledger:
         """Append records in one write, flushed to disk (safe for several processes appending at once).
 
         Args:
-            records: Records of :meth:`Entry.record`, or of a part moved aside (``file``, ``moved_to``).
+            records: Records of :meth:`Entry.record`, or of a part moved aside (``file``, ``moved_to``:
+                where to, or None if it was missing).
         """
         text = "".join(json.dumps(dict(record)) + "\n" for record in records)
         if not text:
@@ -144,7 +146,7 @@ def _parse(line: bytes, number: int) -> dict[str, Any]:
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
         raise LedgerLineError(f"line {number} is not valid JSON: {str(error).splitlines()[0]}") from None
     valid = isinstance(record, dict) and isinstance(record.get("file"), str) and (
-        isinstance(record.get("moved_to"), str)
+        ("moved_to" in record and isinstance(record["moved_to"], str | None))
         or (isinstance(record.get("rows"), int) and isinstance(record.get("sha256"), str)))
     if not valid:
         raise LedgerLineError(f"line {number}: expected a record with 'file' and 'rows' and 'sha256' "

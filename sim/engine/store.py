@@ -615,15 +615,23 @@ class Store:
         """
         Ledger(self.root).append(part_entry(self.root, path, "").record() for path in paths)
 
-    def move_aside(self, paths: Iterable[Path]) -> None:
+    def move_aside(self, paths: Iterable[Path], recorded: Recorded | None) -> None:
         """Move damaged parts into ``damaged/`` (those that exist) and record the moves in the ledger.
+
+        A recorded part that is missing is recorded as gone (``"moved_to": null``).
 
         Args:
             paths: The parts.
+            recorded: The ledger's parts, or None in a directory written before ledgers.
         """
-        Ledger(self.root).append({"file": relative(self.root, path),
-                                  "moved_to": relative(self.root, set_aside(self.root, path))}
-                                 for path in paths if path.exists())
+        records = []
+        for path in paths:
+            if path.exists():
+                records.append({"file": relative(self.root, path),
+                                "moved_to": relative(self.root, set_aside(self.root, path))})
+            elif recorded is not None and recorded.has(path):
+                records.append({"file": relative(self.root, path), "moved_to": None})
+        Ledger(self.root).append(records)
 
 
 # --------------------------------------------------------------------------- run directories
@@ -855,7 +863,7 @@ class RunStore(Store):
                 continue
             if problem is not None:
                 moved[k] = problem
-                self.move_aside(paths)
+                self.move_aside(paths, recorded)
         if moved:
             first = next(iter(moved.values()))
             print(f"{display_path(self.root)}: {len(moved)} damaged replication(s) "
@@ -1179,7 +1187,7 @@ class ResultStore(Store):
             if problem is not None:
                 moved[number] = problem
                 name = f"part-{number:06d}.parquet"
-                self.move_aside([self.runs_dir / name, self.series_dir / name])
+                self.move_aside([self.runs_dir / name, self.series_dir / name], recorded)
         if moved:
             print(f"{display_path(self.root)}: {len(moved)} damaged part(s) moved to {DAMAGED}/, their runs "
                   f"run again ({next(iter(moved.values()))})", file=sys.stderr)
