@@ -92,16 +92,22 @@ class Ledger:
         Args:
             records: Records of :meth:`Entry.record`, or of a part moved aside (``file``, ``moved_to``:
                 where to, or None if it was missing).
+
+        Raises:
+            OSError: The write failed; ``filename`` is the ledger.
         """
         text = "".join(json.dumps(dict(record)) + "\n" for record in records)
         if not text:
             return
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(descriptor, text.encode("utf-8"))
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(descriptor, text.encode("utf-8"))
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        except OSError as error:  # a full or read-only disk: name the ledger (sim.cli.qgeo.main says so)
+            raise OSError(error.errno, error.strerror, str(self.path)) from error
 
     def read(self) -> tuple[Recorded, bool]:
         """Read the ledger (a missing one is empty).
