@@ -14,6 +14,7 @@ A run directory (``qgeo run``, :class:`RunStore`)::
     <run>/summary.csv                        mean, sd, n and 95% CI per step and outcome
     <run>/plots/                             PNG and SVG figures
     <run>/failures.jsonl, failures.csv       failed replications, if any
+    <run>/parts.jsonl                        name, rows and sha256 of every table file written
 
 A replication's tables are written by the process that ran it, agents and edges first,
 model last, so it counts as finished exactly when its model file exists.
@@ -29,12 +30,19 @@ An experiment directory (``qgeo experiment``, :class:`ResultStore`)::
     runs/part-*.parquet     outcomes of finished runs (with run, point, replication, seed, inputs)
     series/part-*.parquet   series outcomes (run, step, year, one column per series outcome)
     failures.jsonl     every failed attempt; failures.csv: the runs that are failed now
+    parts.jsonl        name, rows and sha256 of every part written (:mod:`sim.engine.ledger`)
 
 Each finished chunk of an experiment becomes one new part (its series part first, the
 outcome part last as the commit), so no file is ever rewritten and memory stays flat
 in the number of runs. ``resume`` runs only the runs missing from the store. A run stored
 in more than one part (two writers at once, before directories were locked) is read once
 (:meth:`ResultStore.duplicate_runs` counts the extra copies).
+
+Each commit (a replication's three tables, a chunk's series and outcome parts) appends its files'
+entries to ``parts.jsonl`` after renaming them into place, and the manifest names the ledger.
+Readers check every part against it; ``resume`` moves a part that differs, is unrecorded, or is
+recorded and missing into ``damaged/`` and runs its runs again. A directory written before ledgers
+is read unchecked, and gets its ledger (of its parts as they are) when it is resumed.
 
 Opening a store for writing creates its directory and takes its lock
 (:class:`sim.engine.lock.DirectoryLock`, ``<dir>/.qgeo.lock``) before anything else is read or
