@@ -380,6 +380,8 @@ def assert_same_results(out: Path, reference: Path) -> None:
 def test_every_committed_part_is_in_the_ledger_the_manifest_names(reference_run, reference_experiment):
     import hashlib
 
+    import pyarrow.parquet as pq
+
     _, experiment = reference_experiment
     run_parts = [f"{table}/replication={k}.parquet" for k in range(3) for table in TABLES]
     experiment_parts = [f"{folder}/part-{n:06d}.parquet" for n in range(3) for folder in ("series", "runs")]
@@ -389,8 +391,6 @@ def test_every_committed_part_is_in_the_ledger_the_manifest_names(reference_run,
         records = [json.loads(line) for line in ledger_lines(out)]
         assert sorted(record["file"] for record in records) == sorted(parts)
         for record in records:
-            import pyarrow.parquet as pq
-
             path = out / record["file"]
             assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
             assert record["rows"] == pq.read_metadata(path).num_rows > 0
