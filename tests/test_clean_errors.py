@@ -108,10 +108,10 @@ def test_scheduler_of_the_wrong_form(command, scheduler, tmp_path, capsys):
                                                (errno.EACCES, "permission denied")])
 def test_a_disk_error_while_writing_results_is_exit_2_with_the_path(number, words, tmp_path, capsys,
                                                                    monkeypatch):
-    def failing_write(path: Path, frame: object) -> None:
+    def failing_write(root: Path, path: Path, frame: object) -> None:
         raise OSError(number, os.strerror(number), str(path))
 
-    monkeypatch.setattr(store, "write_table", failing_write)
+    monkeypatch.setattr(store, "write_part", failing_write)
     out = tmp_path / "run"
     err = error_of(["run", "baseline", "--steps", "2", "--replications", "2", "--no-plots",
                     "--out", str(out)], capsys)
@@ -120,10 +120,10 @@ def test_a_disk_error_while_writing_results_is_exit_2_with_the_path(number, word
 
 
 def test_other_os_errors_stay_failures_of_a_run(tmp_path, capsys, monkeypatch):
-    def failing_write(path: Path, frame: object) -> None:
+    def failing_write(root: Path, path: Path, frame: object) -> None:
         raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
 
-    monkeypatch.setattr(store, "write_table", failing_write)
+    monkeypatch.setattr(store, "write_part", failing_write)
     out = tmp_path / "run"
     err = error_of(["run", "baseline", "--steps", "2", "--replications", "1", "--no-plots",
                     "--out", str(out)], capsys)

@@ -14,7 +14,7 @@ import pytest
 
 from sim.cli import main
 from sim.engine.lock import LOCK_FILE, DirectoryLock
-from sim.engine.store import ResultStore, lock_directory
+from sim.engine.store import TABLES, ResultStore, lock_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 120.0
@@ -206,6 +206,8 @@ def test_a_lock_is_reentrant_in_its_process_and_leaves_no_empty_new_directory(tm
 
 def test_a_run_stored_twice_is_read_and_analysed_once(tmp_path):
     from sim.engine.execute import run_experiment
+    from sim.engine.ledger import Ledger
+    from sim.engine.store import part_entry
     from sim.experiments.analysis import analyze
     from sim.inputs.experiment import load_experiment
 
@@ -222,7 +224,9 @@ def test_a_run_stored_twice_is_read_and_analysed_once(tmp_path):
     parts = sorted(store.parts(store.runs_dir).values())
     for number, part in enumerate(parts[:2], start=len(parts)):
         for directory in (store.runs_dir, store.series_dir):
-            (directory / f"part-{number:06d}.parquet").write_bytes((directory / part.name).read_bytes())
+            copy = directory / f"part-{number:06d}.parquet"
+            copy.write_bytes((directory / part.name).read_bytes())
+            Ledger(out).append([part_entry(out, copy, "").record()])  # as that writer recorded it
     assert store.duplicate_runs() == 4  # two chunks of two runs
     assert store.outcomes().equals(outcomes) and store.series().equals(series)
     assert store.series(["run", "year", "series"]).equals(series[["run", "year", "series"]])
@@ -286,7 +290,7 @@ def copy_of(source: Path, target: Path) -> Path:
 @pytest.mark.parametrize("table", ["model", "agents", "edges"])
 def test_a_truncated_replication_is_named_by_plot_and_run_again_by_resume(tmp_path, capsys, reference_run,
                                                                            table):
-    from sim.engine.store import TABLES, read_table, table_path
+    from sim.engine.store import read_table, table_path
 
     out = copy_of(reference_run, tmp_path / "run")
     part = table_path(out, table, 1)
@@ -394,3 +398,173 @@ def test_hindcast_calibrate_and_compare_refuse_a_directory_another_process_write
         _, err = process.communicate(timeout=DEADLINE)
     assert process.returncode == 2 and f"PID {os.getpid()}" in err and "Traceback" not in err, err
     assert [path.name for path in locked.iterdir()] == []  # nothing written
+
+
+# --------------------------------------------------------------------------- the ledger of parts
+def alter_values(path: Path) -> None:
+    """Rewrite a part as a valid Parquet file of the same schema and rows but other values (a part of
+    another run swapped in, or bits flipped inside a data page): it still reads."""
+    import pandas as pd
+
+    frame = pd.read_parquet(path)
+    column = next(name for name in frame.columns if frame[name].dtype.kind == "f")
+    frame[column] = frame[column] + 0.25
+    frame.to_parquet(path, index=False)
+
+
+def ledger_lines(out: Path) -> list[str]:
+    return (out / "parts.jsonl").read_text().splitlines()
+
+
+def resume_experiment(capsys, experiment: Path, out: Path) -> str:
+    code, err = run_main(capsys, "experiment", str(experiment), "--out", str(out), "--resume", "--no-analyze")
+    assert code == 0, err
+    return err
+
+
+def assert_same_results(out: Path, reference: Path) -> None:
+    store, expected = ResultStore(out), ResultStore(reference)
+    assert store.outcomes().equals(expected.outcomes())
+    assert store.series().equals(expected.series())
+    assert store.duplicate_runs() == 0
+
+
+def test_every_committed_part_is_in_the_ledger_the_manifest_names(reference_run, reference_experiment):
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    _, experiment = reference_experiment
+    run_parts = [f"{table}/replication={k}.parquet" for k in range(3) for table in TABLES]
+    experiment_parts = [f"{folder}/part-{n:06d}.parquet" for n in range(3) for folder in ("series", "runs")]
+    for out, parts in ((reference_run, run_parts), (experiment, experiment_parts)):
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["parts_ledger"] == "parts.jsonl" and manifest["checksum"] == "sha256"
+        records = [json.loads(line) for line in ledger_lines(out)]
+        assert sorted(record["file"] for record in records) == sorted(parts)
+        for record in records:
+            path = out / record["file"]
+            assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+            assert record["rows"] == pq.read_metadata(path).num_rows > 0
+
+
+@pytest.mark.parametrize("kind", ["runs", "series"])
+def test_an_altered_result_part_that_still_reads_is_named_by_analyze_and_run_again(tmp_path, capsys,
+                                                                                  reference_experiment, kind):
+    experiment, reference = reference_experiment
+    out = copy_of(reference, tmp_path / "out")
+    part = out / kind / "part-000001.parquet"
+    alter_values(part)
+    code, err = run_main(capsys, "analyze", str(out))
+    assert_names_damage(code, err, part, f"--resume --out {out}")
+    assert "sha256 differs from the one recorded in parts.jsonl when it was written" in err
+
+    err = resume_experiment(capsys, experiment, out)
+    assert "1 damaged part(s) moved to damaged/" in err and "sha256 differs" in err
+    for directory in ("runs", "series"):
+        assert (out / "damaged" / directory / "part-000001.parquet").is_file()
+    assert_same_results(out, reference)
+    assert run_main(capsys, "analyze", str(out))[0] == 0  # the recomputed part is recorded
+
+
+def test_an_altered_replication_that_still_reads_is_named_by_plot_and_run_again(tmp_path, capsys,
+                                                                               reference_run):
+    from sim.engine.store import read_table, table_path
+
+    out = copy_of(reference_run, tmp_path / "run")
+    part = table_path(out, "agents", 2)
+    alter_values(part)
+    code, err = run_main(capsys, "plot", str(out))
+    assert_names_damage(code, err, part, f"--resume --out {out}")
+    assert "sha256 differs" in err
+
+    code, err = run_main(capsys, "run", "baseline", *RUN_OPTIONS, "--out", str(out), "--resume")
+    assert code == 0, err
+    assert "1 damaged replication(s) 2 moved to damaged/" in err and "sha256 differs" in err
+    assert (out / "damaged" / "agents" / "replication=2.parquet").is_file()
+    for name in TABLES:
+        assert read_table(out, name).equals(read_table(reference_run, name)), name
+
+
+def test_a_replication_missing_from_the_ledger_is_set_aside_on_resume(tmp_path, capsys, reference_run):
+    from sim.engine.store import read_table, table_path
+
+    out = copy_of(reference_run, tmp_path / "run")
+    # killed between renaming replication 1's files and recording them
+    kept = [line for line in ledger_lines(out) if "replication=1." not in line]
+    (out / "parts.jsonl").write_text("".join(f"{line}\n" for line in kept))
+    code, err = run_main(capsys, "plot", str(out))
+    assert_names_damage(code, err, table_path(out, "agents", 1), "--resume")
+    assert "not recorded in parts.jsonl" in err
+
+    code, err = run_main(capsys, "run", "baseline", *RUN_OPTIONS, "--out", str(out), "--resume")
+    assert code == 0, err
+    assert "1 damaged replication(s) 1 moved to damaged/" in err and "not recorded" in err
+    assert all((out / "damaged" / table / "replication=1.parquet").is_file() for table in TABLES)
+    for name in TABLES:
+        assert read_table(out, name).equals(read_table(reference_run, name)), name
+
+
+def test_a_torn_last_ledger_line_is_ignored_with_a_warning_and_its_part_run_again(tmp_path, capsys,
+                                                                                 reference_experiment):
+    experiment, reference = reference_experiment
+    out = copy_of(reference, tmp_path / "out")
+    ledger = out / "parts.jsonl"
+    text = ledger.read_text()
+    ledger.write_text(text[: len(text) - 40])  # killed mid-append of the last commit's outcome part
+    last = out / "runs" / "part-000002.parquet"
+    code, err = run_main(capsys, "analyze", str(out))
+    assert_names_damage(code, err, last, "--resume")
+    assert "not recorded in parts.jsonl" in err
+
+    err = resume_experiment(capsys, experiment, out)
+    assert "parts.jsonl: warning: ignored its torn last line" in err
+    assert "1 damaged part(s) moved to damaged/" in err and "part-000002.parquet: not recorded" in err
+    assert all(json.loads(line) for line in ledger_lines(out))  # appended after a cut, not onto the torn line
+    assert_same_results(out, reference)
+
+
+def test_a_garbage_line_before_the_last_names_the_ledger(tmp_path, capsys, reference_experiment):
+    experiment, reference = reference_experiment
+    out = copy_of(reference, tmp_path / "out")
+    lines = ledger_lines(out)
+    (out / "parts.jsonl").write_text("\n".join([lines[0], "{not json", *lines[1:]]) + "\n")
+    for argv in (("analyze", str(out)),
+                 ("experiment", str(experiment), "--out", str(out), "--resume", "--no-analyze")):
+        code, err = run_main(capsys, *argv)
+        assert_names_damage(code, err, out / "parts.jsonl", "move it out of the directory")
+        assert "line 2 is not valid JSON" in err
+
+
+def test_a_recorded_part_that_is_gone_is_named_and_its_pair_set_aside(tmp_path, capsys, reference_experiment):
+    experiment, reference = reference_experiment
+    out = copy_of(reference, tmp_path / "out")
+    part = out / "runs" / "part-000000.parquet"
+    part.unlink()
+    code, err = run_main(capsys, "analyze", str(out))
+    assert_names_damage(code, err, part, "--resume")
+    assert "recorded in parts.jsonl when it was written, missing" in err
+
+    err = resume_experiment(capsys, experiment, out)
+    assert "runs/part-000000.parquet: recorded in parts.jsonl, missing" in err
+    assert (out / "damaged" / "series" / "part-000000.parquet").is_file()  # its series part, kept
+    assert_same_results(out, reference)
+
+
+def test_a_directory_written_before_the_ledger_analyzes_and_is_recorded_on_resume(tmp_path, capsys,
+                                                                                  reference_experiment):
+    experiment, reference = reference_experiment
+    out = copy_of(reference, tmp_path / "out")
+    (out / "parts.jsonl").unlink()
+    manifest = json.loads((out / "manifest.json").read_text())
+    for key in ("parts_ledger", "checksum"):
+        del manifest[key]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    code, err = run_main(capsys, "analyze", str(out))
+    assert code == 0, err
+
+    err = resume_experiment(capsys, experiment, out)
+    assert "damaged" not in err and not (out / "damaged").exists()
+    assert json.loads((out / "manifest.json").read_text())["parts_ledger"] == "parts.jsonl"
+    assert sorted(ledger_lines(out)) == sorted(ledger_lines(reference))  # every part adopted as it was
+    assert_same_results(out, reference)

@@ -72,7 +72,7 @@ def run_scenario(
         >>> scenario = load_scenario("baseline", [], {"steps": 2, "replications": 2})
         >>> run_dir = run_scenario(scenario, Path(tempfile.mkdtemp()) / "baseline", plots=False)
         >>> sorted(path.name for path in run_dir.iterdir())
-        ['agents', 'edges', 'manifest.json', 'model', 'summary.csv']
+        ['agents', 'edges', 'manifest.json', 'model', 'parts.jsonl', 'summary.csv']
     """
     if workers < 1:
         raise UserError(f"--workers: expected a number of processes >= 1, found {workers}")

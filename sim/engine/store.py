@@ -14,6 +14,7 @@ A run directory (``qgeo run``, :class:`RunStore`)::
     <run>/summary.csv                        mean, sd, n and 95% CI per step and outcome
     <run>/plots/                             PNG and SVG figures
     <run>/failures.jsonl, failures.csv       failed replications, if any
+    <run>/parts.jsonl                        name, rows and sha256 of every table file written
 
 A replication's tables are written by the process that ran it, agents and edges first,
 model last, so it counts as finished exactly when its model file exists.
@@ -29,12 +30,19 @@ An experiment directory (``qgeo experiment``, :class:`ResultStore`)::
     runs/part-*.parquet     outcomes of finished runs (with run, point, replication, seed, inputs)
     series/part-*.parquet   series outcomes (run, step, year, one column per series outcome)
     failures.jsonl     every failed attempt; failures.csv: the runs that are failed now
+    parts.jsonl        name, rows and sha256 of every part written (:mod:`sim.engine.ledger`)
 
 Each finished chunk of an experiment becomes one new part (its series part first, the
 outcome part last as the commit), so no file is ever rewritten and memory stays flat
 in the number of runs. ``resume`` runs only the runs missing from the store. A run stored
 in more than one part (two writers at once, before directories were locked) is read once
 (:meth:`ResultStore.duplicate_runs` counts the extra copies).
+
+Each commit (a replication's three tables, a chunk's series and outcome parts) appends its files'
+entries to ``parts.jsonl`` after renaming them into place, and the manifest names the ledger.
+Readers check every part against it; ``resume`` moves a part that differs, is unrecorded, or is
+recorded and missing into ``damaged/`` and runs its runs again. A directory written before ledgers
+is read unchecked, and gets its ledger (of its parts as they are) when it is resumed.
 
 Opening a store for writing creates its directory and takes its lock
 (:class:`sim.engine.lock.DirectoryLock`, ``<dir>/.qgeo.lock``) before anything else is read or
@@ -56,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from sim.base.errors import UserError
+from sim.engine.ledger import LEDGER, MANIFEST_FIELDS, Entry, Ledger, LedgerLineError, Recorded, relative
 from sim.engine.lock import LOCK_FILE, DirectoryLock
 from sim.engine.plan import BLOCK, Plan
 from sim.engine.provenance import RUN_MARKER, experiment_manifest, now, run_manifest
@@ -105,24 +114,28 @@ class DamagedFile(RunDirError):
 
 
 # --------------------------------------------------------------------------- damaged files
-def read_part(path: Path, repair: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+def read_part(path: Path, repair: str, columns: Sequence[str] | None = None,
+              recorded: Recorded | None = None) -> pd.DataFrame:
     """Read a stored Parquet file, or say which file is damaged and how to repair it.
 
     Args:
         path: The file.
         repair: How to repair it, for the message.
         columns: Columns to read (default all).
+        recorded: The directory's ledger, to check the file against (None: not checked).
 
     Returns:
         Its table.
 
     Raises:
-        DamagedFile: If it is not a readable Parquet file (truncated, overwritten) or lacks a column.
+        DamagedFile: If it is not a readable Parquet file (truncated, overwritten), lacks a column, or
+            does not hold what ``recorded`` says was written under its name.
     """
-    return read_parts([path], repair, columns)
+    return read_parts([path], repair, columns, recorded)
 
 
-def read_parts(paths: Sequence[Path], repair: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+def read_parts(paths: Sequence[Path], repair: str, columns: Sequence[str] | None = None,
+               recorded: Recorded | None = None) -> pd.DataFrame:
     """Read stored Parquet files of one table as one frame, in order, or say which file is damaged.
 
     The files are read as Arrow tables and converted to pandas once: the frame is the one
@@ -133,31 +146,131 @@ def read_parts(paths: Sequence[Path], repair: str, columns: Sequence[str] | None
         paths: The files (at least one).
         repair: How to repair a damaged one, for the message.
         columns: Columns to read (default all).
+        recorded: The directory's ledger, to check each file against (None: not checked).
 
     Returns:
         Their rows, in the order of ``paths``.
 
     Raises:
-        DamagedFile: If one is not a readable Parquet file (truncated, overwritten), lacks a column or
-            holds a column of a type the others cannot take.
+        DamagedFile: If one is not a readable Parquet file (truncated, overwritten), lacks a column,
+            holds a column of a type the others cannot take, or does not hold what ``recorded`` says
+            was written under its name.
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     tables = []
     path = paths[0]
     try:
         for path in paths:
-            with pq.ParquetFile(path) as file:  # without read_table's dataset machinery: half the time
-                missing = [name for name in columns or () if name not in file.schema_arrow.names]
-                if missing:
-                    raise ValueError(f"no column {missing[0]!r}")
-                tables.append(file.read(columns=list(columns) if columns else None))
+            if recorded is None:
+                table, _ = _read_file(path, columns)
+            else:
+                data = Path(path).read_bytes()
+                table, rows = _read_file(pa.BufferReader(data), columns)
+                problem = recorded.problem(path, rows, data)
+                if problem is not None:
+                    raise DamagedFile(path, problem, repair)
+            tables.append(table)
         return pa.concat_tables(tables, promote_options="permissive").to_pandas()
     except (OSError, ValueError, pa.ArrowException) as error:
         if len(tables) == len(paths):  # each file read: one does not fit the first (or its metadata)
             path = next((p for p, t in zip(paths, tables, strict=True) if t.schema != tables[0].schema), path)
         raise DamagedFile(path, f"not a readable Parquet file: {_first_line(error)}", repair) from None
+
+
+def _read_file(source: Any, columns: Sequence[str] | None) -> tuple[Any, int]:
+    """One Parquet file (a path or a buffer) as an Arrow table, with its row count from its metadata.
+
+    Read without ``read_table``'s dataset machinery (half the time for a small file).
+
+    Raises:
+        ValueError: If it lacks one of ``columns``.
+        pyarrow.ArrowException: If it is not a readable Parquet file.
+    """
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(source) as file:
+        missing = [name for name in columns or () if name not in file.schema_arrow.names]
+        if missing:
+            raise ValueError(f"no column {missing[0]!r}")
+        return file.read(columns=list(columns) if columns else None), file.metadata.num_rows
+
+
+def load_part(path: Path, repair: str,
+              columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, int, bytes]:
+    """Read a stored Parquet file with its row count and bytes (to check against a ledger).
+
+    Args:
+        path: The file.
+        repair: How to repair it, for the message.
+        columns: Columns to read (default all).
+
+    Returns:
+        Its table, its row count (from its metadata) and its bytes.
+
+    Raises:
+        DamagedFile: If it is not a readable Parquet file or lacks a column.
+    """
+    import pyarrow as pa
+
+    try:
+        data = Path(path).read_bytes()
+        table, rows = _read_file(pa.BufferReader(data), columns)
+        return table.to_pandas(), rows, data
+    except (OSError, ValueError, pa.ArrowException) as error:
+        raise DamagedFile(path, f"not a readable Parquet file: {_first_line(error)}", repair) from None
+
+
+def part_entry(root: Path, path: Path, repair: str) -> Entry:
+    """The ledger entry of a stored Parquet file as it is now (for a directory written before ledgers).
+
+    Args:
+        root: The output directory.
+        path: The file, inside it.
+        repair: How to repair it, for the message.
+
+    Returns:
+        Its entry.
+
+    Raises:
+        DamagedFile: If its metadata cannot be read.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        data = Path(path).read_bytes()
+        rows = pq.read_metadata(pa.BufferReader(data)).num_rows
+    except (OSError, ValueError, pa.ArrowException) as error:
+        raise DamagedFile(path, f"not a readable Parquet file: {_first_line(error)}", repair) from None
+    return Entry.of(root, path, rows, data)
+
+
+def recorded_parts(root: Path, manifest: Mapping[str, Any], command: str) -> Recorded | None:
+    """The parts a directory's ledger records, or None for a directory written before ledgers.
+
+    A torn last line of the ledger (a writer killed mid-append) is ignored: its part counts as unrecorded.
+
+    Args:
+        root: The output directory.
+        manifest: Its manifest (which names the ledger, if there is one).
+        command: The command that resumes the directory, for the message.
+
+    Returns:
+        The recorded parts, or None.
+
+    Raises:
+        DamagedFile: If a line of the ledger before its last is not a record of a part.
+    """
+    if "parts_ledger" not in manifest:
+        return None
+    ledger = Ledger(root)
+    try:
+        return ledger.read()[0]
+    except LedgerLineError as error:
+        raise DamagedFile(ledger.path, str(error), f"move it out of the directory and run `{command}`, "
+                          f"which moves every part (none is recorded then) to {DAMAGED}/ and runs it "
+                          "again") from None
 
 
 def read_json(path: Path, repair: str) -> Any:
@@ -307,6 +420,27 @@ def write_table(path: Path, frame: pd.DataFrame) -> None:
 
     table = arrow_table(frame)
     atomic_write(path, lambda temporary: pq.write_table(table, temporary))
+
+
+def write_part(root: Path, path: Path, frame: pd.DataFrame) -> Entry:
+    """Write a part of an output directory as Parquet atomically, hashing its bytes on the way.
+
+    Args:
+        root: The output directory.
+        path: Destination, inside ``root``.
+        frame: The table.
+
+    Returns:
+        Its ledger entry (to append once the commit's parts are in place).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = pa.BufferOutputStream()
+    pq.write_table(arrow_table(frame), buffer)  # the bytes frame.to_parquet(path, index=False) writes
+    data = buffer.getvalue().to_pybytes()
+    atomic_write(path, lambda temporary: temporary.write_bytes(data))
+    return Entry.of(root, path, len(frame), data)
 
 
 def write_blocks(path: Path, blocks: Iterable[pd.DataFrame]) -> None:
@@ -566,6 +700,52 @@ class Store:
             for temporary in directory.glob(".*.tmp"):
                 temporary.unlink()
 
+    def resume_ledger(self, manifest: Mapping[str, Any], command: str) -> Recorded | None:
+        """Read the ledger of a directory being resumed and cut off a torn last line (with a warning).
+
+        Args:
+            manifest: The directory's manifest.
+            command: The command that resumes it, for messages.
+
+        Returns:
+            The recorded parts, or None for a directory written before ledgers (see :meth:`adopt`).
+
+        Raises:
+            DamagedFile: If a line of the ledger before its last is not a record of a part.
+        """
+        recorded = recorded_parts(self.root, manifest, command)
+        ledger = Ledger(self.root)
+        if ledger.cut_torn_tail():
+            print(f"{display_path(ledger.path)}: warning: ignored its torn last line (a writer killed while "
+                  "recording a part); that part counts as unrecorded", file=sys.stderr)
+        return recorded
+
+    def adopt(self, paths: Iterable[Path]) -> None:
+        """Record the parts of a directory written before ledgers, as they are now.
+
+        Args:
+            paths: The parts (already checked to read back whole).
+        """
+        Ledger(self.root).append(part_entry(self.root, path, "").record() for path in paths)
+
+    def move_aside(self, paths: Iterable[Path], recorded: Recorded | None) -> None:
+        """Move damaged parts into ``damaged/`` (those that exist) and record the moves in the ledger.
+
+        A recorded part that is missing is recorded as gone (``"moved_to": null``).
+
+        Args:
+            paths: The parts.
+            recorded: The ledger's parts, or None in a directory written before ledgers.
+        """
+        records = []
+        for path in paths:
+            if path.exists():
+                records.append({"file": relative(self.root, path),
+                                "moved_to": relative(self.root, set_aside(self.root, path))})
+            elif recorded is not None and recorded.has(path):
+                records.append({"file": relative(self.root, path), "moved_to": None})
+        Ledger(self.root).append(records)
+
 
 # --------------------------------------------------------------------------- run directories
 def table_path(run_dir: Path, table: str, replication: int) -> Path:
@@ -629,6 +809,8 @@ def read_table(run_dir: Path, table: str, replications: Sequence[int] | None = N
 
     Raises:
         RunDirError: If no replication has data.
+        DamagedFile: If a file cannot be read or (in a directory with a ledger) is not what was written,
+            or a recorded file is missing.
     """
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
@@ -638,7 +820,26 @@ def read_table(run_dir: Path, table: str, replications: Sequence[int] | None = N
     if not paths:
         raise RunDirError(f"{display_path(run_dir)}: expected finished replications, found none")
     repair = run_repair(run_dir, manifest)
-    return read_parts(paths, repair)
+    recorded = recorded_parts(run_dir, manifest, run_resume_command(run_dir, manifest))
+    if recorded is not None:
+        missing = [path for folder in TABLES for path in recorded.missing(folder)]
+        if missing:
+            raise DamagedFile(missing[0], f"recorded in {LEDGER} when it was written, missing", repair)
+    return read_parts(paths, repair, recorded=recorded)
+
+
+def run_resume_command(run_dir: Path, manifest: Mapping[str, Any]) -> str:
+    """The command that resumes a run directory.
+
+    Args:
+        run_dir: The run directory.
+        manifest: Its manifest.
+
+    Returns:
+        The command (to be given with the run's options).
+    """
+    scenario = manifest.get("scenario_source") or (manifest.get("scenario") or {}).get("name") or "SCENARIO"
+    return f"qgeo run {display_path(scenario)} --resume --out {display_path(run_dir)}"
 
 
 def run_repair(run_dir: Path, manifest: Mapping[str, Any]) -> str:
@@ -651,9 +852,8 @@ def run_repair(run_dir: Path, manifest: Mapping[str, Any]) -> str:
     Returns:
         The advice, with the command to run.
     """
-    scenario = manifest.get("scenario_source") or (manifest.get("scenario") or {}).get("name") or "SCENARIO"
-    return (f"repair it with `qgeo run {display_path(scenario)} --resume --out {display_path(run_dir)}` "
-            "(with the run's options), which moves it to damaged/ and runs its replication again")
+    return (f"repair it with `{run_resume_command(run_dir, manifest)}` (with the run's options), which "
+            "moves it to damaged/ and runs its replication again")
 
 
 class RunStore(Store):
@@ -739,32 +939,44 @@ class RunStore(Store):
             (run_dir / table).mkdir(exist_ok=True)
         self.remove_temporaries(*(run_dir / table for table in TABLES))
         if occupied:
-            self.set_aside_damaged(scenario.replications, scenario.steps + 1)
+            recorded = self.resume_ledger(previous, run_resume_command(run_dir, previous))
+            self.set_aside_damaged(scenario.replications, scenario.steps + 1, recorded)
+            if recorded is None:
+                self.adopt(table_path(run_dir, table, k)
+                           for k in finished(run_dir, scenario.replications) for table in TABLES)
+        manifest.update(MANIFEST_FIELDS)
         self.write_manifest(manifest)
         return manifest
 
-    def set_aside_damaged(self, replications: int, steps: int) -> list[int]:
-        """Move every finished replication with a damaged table into ``damaged/``, to be run again.
+    def set_aside_damaged(self, replications: int, steps: int, recorded: Recorded | None = None) -> list[int]:
+        """Move every replication with a damaged table into ``damaged/``, to be run again.
 
-        A table is damaged if it does not parse, or (the model table) has not one row per step.
-        Prints one line to stderr when it moves anything.
+        A table of a finished replication is damaged if it does not parse, (the model table) has not
+        one row per step, or is not what the ledger records; a replication is damaged too when a
+        table the ledger records is missing. Prints one line to stderr when it moves anything.
 
         Args:
             replications: Number of replications of the run.
             steps: Rows of a model table (the scenario's steps and its initial state).
+            recorded: The ledger's parts, or None in a directory written before ledgers.
 
         Returns:
             The replications moved.
         """
         moved: dict[int, str] = {}
-        for k in finished(self.root, replications):
-            problem = self._damage(k, steps)
+        for k in range(replications):
+            paths = [table_path(self.root, table, k) for table in TABLES]
+            lost = [path for path in paths
+                    if recorded is not None and recorded.has(path) and not path.exists()]
+            if lost:
+                problem: str | None = f"{display_path(lost[0])}: recorded in {LEDGER}, missing"
+            elif all(path.exists() for path in paths):
+                problem = self._damage(k, steps, recorded)
+            else:
+                continue
             if problem is not None:
                 moved[k] = problem
-                for table in TABLES:
-                    path = table_path(self.root, table, k)
-                    if path.exists():
-                        set_aside(self.root, path)
+                self.move_aside(paths, recorded)
         if moved:
             first = next(iter(moved.values()))
             print(f"{display_path(self.root)}: {len(moved)} damaged replication(s) "
@@ -772,16 +984,19 @@ class RunStore(Store):
                   file=sys.stderr)
         return list(moved)
 
-    def _damage(self, replication: int, steps: int) -> str | None:
-        """What is wrong with a finished replication's tables, or None if they read back whole."""
+    def _damage(self, replication: int, steps: int, recorded: Recorded | None) -> str | None:
+        """What is wrong with a finished replication's tables, or None if they are whole (and as recorded)."""
         for table in TABLES:
             path = table_path(self.root, table, replication)
             try:
-                rows = len(read_part(path, ""))
+                _, rows, data = load_part(path, "")
             except DamagedFile as error:
                 return f"{display_path(path)}: {error.problem}"
             if table == "model" and rows != steps:
                 return f"{display_path(path)}: {rows} rows, expected {steps}"
+            problem = None if recorded is None else recorded.problem(path, rows, data)
+            if problem is not None:
+                return f"{display_path(path)}: {problem}"
         return None
 
     def done_runs(self) -> np.ndarray:
@@ -802,7 +1017,7 @@ class RunStore(Store):
         self.append_failures(result.failures)
 
     def write_replication(self, data: ReplicationData, replication: int) -> None:
-        """Write one replication's tables atomically, the model table last.
+        """Write one replication's tables atomically, the model table last, then record them in the ledger.
 
         Args:
             data: The replication's data (with agent data).
@@ -813,8 +1028,9 @@ class RunStore(Store):
         """
         if data.agents is None:
             raise ValueError("a run directory needs agent data: simulate with collect_agents=True")
-        for table in TABLES:
-            write_table(table_path(self.root, table, replication), getattr(data, table))
+        entries = [write_part(self.root, table_path(self.root, table, replication), getattr(data, table))
+                   for table in TABLES]
+        Ledger(self.root).append(entry.record() for entry in entries)
 
     def complete(self, manifest: dict[str, Any]) -> None:
         """Record the end time in the manifest.
@@ -912,18 +1128,37 @@ class ResultStore(Store):
         """
         return read_part(self.root / "design.parquet", NEW_OUT)
 
+    def resume_command(self) -> str:
+        """The command that resumes the experiment.
+
+        Returns:
+            The command.
+        """
+        try:
+            file = self.manifest()["experiment"]["file"]
+        except (UserError, KeyError, TypeError):
+            file = "FILE"
+        return f"qgeo experiment {display_path(file)} --resume --out {display_path(self.root)}"
+
     def repair(self) -> str:
         """How to repair a damaged result part (resuming runs its runs again).
 
         Returns:
             The advice, with the command to run.
         """
-        try:
-            file = self.manifest()["experiment"]["file"]
-        except (UserError, KeyError, TypeError):
-            file = "FILE"
-        return (f"repair it with `qgeo experiment {display_path(file)} --resume --out "
-                f"{display_path(self.root)}`, which moves it to {DAMAGED}/ and runs its runs again")
+        return (f"repair it with `{self.resume_command()}`, which moves it to {DAMAGED}/ and runs its runs "
+                "again")
+
+    def recorded(self) -> Recorded | None:
+        """The parts the ledger records, or None in a directory written before ledgers.
+
+        Returns:
+            The recorded parts.
+
+        Raises:
+            DamagedFile: If a line of the ledger before its last is not a record of a part.
+        """
+        return recorded_parts(self.root, self.manifest(), self.resume_command())
 
     def open(self, experiment: Experiment, scenario: Scenario, resume: bool,
              posterior: Posterior | None = None, command: str | None = None) -> Plan:
@@ -980,8 +1215,13 @@ class ResultStore(Store):
                 raise ExperimentError(f"{out}: cannot resume: expected the same --posterior as when the "
                                       f"experiment started ({before}), found "
                                       f"{'none' if posterior is None else posterior.directory}")
-            self.tidy()
-            self.set_aside_damaged(any(outcome.stat == "series" for outcome in experiment.spec.outcomes))
+            recorded = self.resume_ledger(manifest, self.resume_command())
+            self.tidy(recorded)
+            self.set_aside_damaged(any(outcome.stat == "series" for outcome in experiment.spec.outcomes),
+                                   recorded)
+            if recorded is None:
+                self.adopt([*self.parts(self.runs_dir).values(), *self.parts(self.series_dir).values()])
+                self.write_manifest({**manifest, **MANIFEST_FIELDS})
             return self.stored_plan()
         if has_files(out):
             raise ExperimentError(f"{out}: expected a new or empty output directory, found other files "
@@ -989,7 +1229,8 @@ class ResultStore(Store):
         design = build_design(experiment)
         plan = experiment_plan(experiment, design)
         self.create(experiment, design, plan)
-        self.write_manifest(experiment_manifest(experiment, design, scenario, plan.size, posterior))
+        self.write_manifest({**experiment_manifest(experiment, design, scenario, plan.size, posterior),
+                             **MANIFEST_FIELDS})
         return self.stored_plan()
 
     def create(self, experiment: Experiment, design: Design, plan: Plan) -> None:
@@ -1017,59 +1258,76 @@ class ResultStore(Store):
         """
         return {int(p.stem.removeprefix("part-")): p for p in directory.glob("part-*.parquet")}
 
-    def tidy(self) -> None:
+    def tidy(self, recorded: Recorded | None = None) -> None:
         """Remove what an interrupted session may have left.
 
-        That is temporary files, and series parts whose outcome part (written last) is missing.
+        That is temporary files, and series parts whose outcome part (written last) is missing and was
+        never recorded (a recorded one that is missing is damage: see :meth:`set_aside_damaged`).
+
+        Args:
+            recorded: The ledger's parts, or None in a directory written before ledgers.
         """
         self.remove_temporaries(self.runs_dir, self.series_dir)
         finished_parts = self.parts(self.runs_dir)
         for number, path in self.parts(self.series_dir).items():
-            if number not in finished_parts:
+            if number not in finished_parts and not (recorded is not None
+                                                      and recorded.has(self.runs_dir / path.name)):
                 path.unlink()
 
-    def set_aside_damaged(self, series: bool) -> list[int]:
+    def set_aside_damaged(self, series: bool, recorded: Recorded | None = None) -> list[int]:
         """Move every outcome part that does not read back whole, with its series part, into ``damaged/``.
 
-        An outcome part is damaged if it does not parse; its series part if it does not parse, is
-        missing while the experiment has series outcomes, or holds other runs than its outcome part.
-        Their runs are then missing from the store, so the session runs them again. Prints one line
-        to stderr when it moves anything.
+        An outcome part is damaged if it does not parse, is not what the ledger records or is recorded
+        and missing; its series part if it does not parse, is missing while the experiment has series
+        outcomes, holds other runs than its outcome part or is not what the ledger records. Their
+        runs are then missing from the store, so the session runs them again. Prints one line to
+        stderr when it moves anything.
 
         Args:
             series: Whether the experiment has series outcomes (every outcome part has a series part).
+            recorded: The ledger's parts, or None in a directory written before ledgers.
 
         Returns:
             Sequence numbers of the parts moved.
         """
         moved: dict[int, str] = {}
+        lost = [] if recorded is None else recorded.missing(self.runs_dir.name)
+        damaged: dict[int, str | None] = {
+            int(path.stem.removeprefix("part-")): f"{display_path(path)}: recorded in {LEDGER}, missing"
+            for path in lost}
         for number, path in sorted(self.parts(self.runs_dir).items()):
-            problem = self._damage(path, series)
+            damaged[number] = self._damage(path, series, recorded)
+        for number, problem in sorted(damaged.items()):
             if problem is not None:
                 moved[number] = problem
-                self._part_runs.pop(path, None)
-                for part in (path, self.series_dir / path.name):
-                    if part.exists():
-                        set_aside(self.root, part)
+                name = f"part-{number:06d}.parquet"
+                self._part_runs.pop(self.runs_dir / name, None)
+                self.move_aside([self.runs_dir / name, self.series_dir / name], recorded)
         if moved:
             print(f"{display_path(self.root)}: {len(moved)} damaged part(s) moved to {DAMAGED}/, their runs "
                   f"run again ({next(iter(moved.values()))})", file=sys.stderr)
         return list(moved)
 
-    def _damage(self, path: Path, series: bool) -> str | None:
-        """What is wrong with an outcome part and its series part, or None if they read back whole."""
+    def _damage(self, path: Path, series: bool, recorded: Recorded | None) -> str | None:
+        """What is wrong with an outcome part and its series part, or None if whole and as recorded."""
         paired = self.series_dir / path.name
         try:
-            runs = set(read_part(path, "")["run"])
+            frame, rows, data = load_part(path, "", ["run"])
+            problem = None if recorded is None else recorded.problem(path, rows, data)
+            if problem is not None:
+                return f"{display_path(path)}: {problem}"
             if not paired.exists():
                 return f"{display_path(paired)}: missing" if series else None
-            stored = set(read_part(paired, "", ["run"])["run"])
+            runs = set(frame["run"])
+            frame, rows, data = load_part(paired, "", ["run"])
         except DamagedFile as error:
             return f"{display_path(error.path)}: {error.problem}"
+        stored = set(frame["run"])
         if stored != runs:
             return (f"{display_path(paired)}: expected the runs of {path.name} ({len(runs)}), found "
                     f"{len(stored)} runs, {len(stored ^ runs)} differing")
-        return None
+        problem = None if recorded is None else recorded.problem(paired, rows, data)
+        return None if problem is None else f"{display_path(paired)}: {problem}"
 
     def _stored_runs(self) -> np.ndarray:
         """The run index of every stored outcome row, over all parts (a run stored twice appears twice).
@@ -1112,7 +1370,7 @@ class ResultStore(Store):
         return max(self.parts(self.runs_dir), default=-1) + 1
 
     def write_chunk(self, result: ChunkResult) -> None:
-        """Store a finished chunk: failures appended, series part, then outcome part (the commit).
+        """Store a finished chunk: failures appended, series part, outcome part (the commit), ledger lines.
 
         Args:
             result: The chunk's results.
@@ -1124,9 +1382,10 @@ class ResultStore(Store):
             self._next_part = self.next_part()
         name = f"part-{self._next_part:06d}.parquet"
         self._next_part += 1
-        if result.series is not None:
-            write_table(self.series_dir / name, result.series)
-        write_table(self.runs_dir / name, result.outcomes)
+        entries = ([] if result.series is None
+                   else [write_part(self.root, self.series_dir / name, result.series)])
+        entries.append(write_part(self.root, self.runs_dir / name, result.outcomes))
+        Ledger(self.root).append(entry.record() for entry in entries)
         self._part_runs[self.runs_dir / name] = result.outcomes["run"].to_numpy()
 
     def outcomes(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -1138,7 +1397,7 @@ class ResultStore(Store):
         Returns:
             One row per finished run.
         """
-        return _read_parts(self.runs_dir, columns, self.repair())
+        return _read_parts(self.runs_dir, columns, self.repair(), recorded=self.recorded())
 
     def series(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The stored series outcomes, sorted by run and step, each run once.
@@ -1149,21 +1408,28 @@ class ResultStore(Store):
         Returns:
             One row per finished run and step.
         """
-        return _read_parts(self.series_dir, columns, self.repair(), by=("run", "step"))
+        return _read_parts(self.series_dir, columns, self.repair(), by=("run", "step"),
+                           recorded=self.recorded())
 
 
 def _read_parts(directory: Path, columns: Sequence[str] | None, repair: str,
-                by: Sequence[str] = ("run",)) -> pd.DataFrame:
+                by: Sequence[str] = ("run",), recorded: Recorded | None = None) -> pd.DataFrame:
     """Read every part of a directory, sorted by ``by`` with each ``by`` key once (the first part's copy).
 
+    With ``recorded``, each part is checked against the ledger, and a recorded part must be there.
+
     Raises:
-        DamagedFile: If a part cannot be read (the message names it and says ``repair``).
+        DamagedFile: If a part cannot be read, is not what was recorded, or is recorded and missing (the
+            message names it and says ``repair``).
     """
+    missing = [] if recorded is None else recorded.missing(directory.name)
+    if missing:
+        raise DamagedFile(missing[0], f"recorded in {LEDGER} when it was written, missing", repair)
     paths = sorted(directory.glob("part-*.parquet"))
     if not paths:
         return pd.DataFrame(columns=list(columns or by))
     keys = [key for key in by if columns is not None and key not in columns]
-    frame = pd.concat([read_part(path, repair, [*columns, *keys] if columns else None) for path in paths],
-                      ignore_index=True)
+    frame = pd.concat([read_part(path, repair, [*columns, *keys] if columns else None, recorded)
+                       for path in paths], ignore_index=True)
     frame = frame.drop_duplicates(list(by)).sort_values(list(by), kind="stable")
     return frame.drop(columns=keys).reset_index(drop=True)
