@@ -1,7 +1,8 @@
 """Engine throughput: ``qgeo run`` against ``mesa.batch_run``, Dask against local processes, overhead.
 
-Usage: ``python benchmarks/bench_engine.py [--runs 1000] [--repeats 3] [--overhead-runs 200] [--json F]
-[--only overhead]`` (``--only overhead``: just the overhead case, a single process)
+Usage: ``python benchmarks/bench_engine.py [--runs 1000] [--repeats 3] [--overhead-runs 200] [--only CASE]
+[--json F]``
+(``--only`` runs one of the cases below: ``batch-run``, ``dask`` or ``overhead``)
 
 Targets of issue 11, every case interleaved A B A B in one invocation and compared by medians
 (on a shared machine other processes' load makes single timings swing; the load average is
@@ -180,14 +181,18 @@ def overhead_child(runs: int, repeats: int) -> None:
 
 
 # --------------------------------------------------------------------------- main
+CASES = ("batch-run", "dask", "overhead")
+"""The cases ``--only`` can pick."""
+
+
 def main() -> int:
     """Run the benchmark, print the numbers, exit 1 if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000, help="runs of the speed cases (multiple of 10)")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of every case")
     parser.add_argument("--overhead-runs", type=int, default=200, help="runs of the overhead case")
+    parser.add_argument("--only", choices=CASES, help="run only this case (and check only its targets)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
-    parser.add_argument("--only", choices=["overhead"], help="run only this case")
     parser.add_argument("--batch-run-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--overhead-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -199,75 +204,71 @@ def main() -> int:
         return 0
     python, me = sys.executable, str(Path(__file__).resolve())
     print(f"cores {os.cpu_count()}, load average {load()}")
+    cases = [args.only] if args.only else list(CASES)
     results: dict[str, object] = {}
     checks: dict[str, bool] = {}
     lines: list[str] = []
-    if args.only is None:
-        results, checks, lines = speed_cases(args, python, me)
-    print(f"engine overhead: {args.overhead_runs} runs in one process, interleaved")
-    out = subprocess.run([python, me, "--overhead-child", str(args.overhead_runs), "--repeats",
-                          str(args.repeats)], capture_output=True, text=True, check=True).stdout
-    overhead = json.loads(out.strip().splitlines()[-1])
-    for name, seconds in overhead.items():
-        print(f"  {name:<28} median {seconds}")
-    experiment_overhead = (overhead["run_experiment, 1 worker"] / overhead["simulate (experiment rows)"]) - 1
-    run_overhead = (overhead["run_scenario, 1 worker"] / overhead["simulate (run replications)"]) - 1
-    results |= {"overhead": overhead, "experiment_overhead": experiment_overhead,
-                "run_overhead": run_overhead}
-    checks["engine overhead under 10% of the simulation (experiment)"] = experiment_overhead < 0.10
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        if "batch-run" in cases:
+            print(f"qgeo run against mesa.batch_run: {args.runs} baseline replications x 30 steps, "
+                  "2 processes")
+            run = interleave({
+                "qgeo run --workers 2": lambda k: run_command(
+                    [python, "-m", "sim.cli", "run", "baseline", "--replications", str(args.runs),
+                     "--steps", "30", "--workers", "2", "--no-plots", "--out", str(directory / f"run-{k}")]),
+                "mesa.batch_run, 2 processes": lambda _: run_command([python, me, "--batch-run-child",
+                                                                      str(args.runs)]),
+            }, args.repeats)
+            speedup = median(run["mesa.batch_run, 2 processes"]) / median(run["qgeo run --workers 2"])
+            results |= {"run": run, "speedup_vs_batch_run": speedup}
+            checks["qgeo run --workers 2 at least 1.25x faster than mesa.batch_run"] = speedup >= 1.25
+            lines.append(f"qgeo run vs mesa.batch_run: {speedup:.2f}x faster (ratio of medians)")
+        if "dask" in cases:
+            path = directory / "bench.toml"
+            path.write_text(EXPERIMENT.format(replications=args.runs // 10), encoding="utf-8")
+            print(f"Dask against local processes: qgeo experiment, {args.runs} runs x 30 steps, 2 workers")
+            experiment = [python, "-m", "sim.cli", "experiment", str(path), "--workers", "2", "--no-analyze",
+                          "--no-progress"]
+            dask = interleave({
+                "processes (--workers 2)": lambda k: run_command([*experiment, "--out",
+                                                                  str(directory / f"processes-{k}")]),
+                "dask (--scheduler local)": lambda k: run_command([*experiment, "--scheduler", "local",
+                                                                   "--out", str(directory / f"dask-{k}")]),
+            }, args.repeats)
+            dask_ratio = median(dask["dask (--scheduler local)"]) / median(dask["processes (--workers 2)"])
+            memory_ratio = (median(dask["dask (--scheduler local)"], 1)
+                            / median(dask["processes (--workers 2)"], 1))
+            results |= {"dask": dask, "dask_time_ratio": dask_ratio, "dask_memory_ratio": memory_ratio}
+            checks["local Dask within 15% of local processes"] = dask_ratio <= 1.15
+            lines.append(f"dask vs processes: {dask_ratio:.2f}x the time, "
+                         f"{memory_ratio:.2f}x the peak memory "
+                         f"({median(dask['dask (--scheduler local)'], 1):.0f} vs "
+                         f"{median(dask['processes (--workers 2)'], 1):.0f} MB)")
+    if "overhead" in cases:
+        print(f"engine overhead: {args.overhead_runs} runs in one process, interleaved")
+        out = subprocess.run([python, me, "--overhead-child", str(args.overhead_runs), "--repeats",
+                              str(args.repeats)], capture_output=True, text=True, check=True).stdout
+        overhead = json.loads(out.strip().splitlines()[-1])
+        for name, seconds in overhead.items():
+            print(f"  {name:<28} median {seconds}")
+        experiment_overhead = (overhead["run_experiment, 1 worker"]
+                               / overhead["simulate (experiment rows)"]) - 1
+        run_overhead = (overhead["run_scenario, 1 worker"] / overhead["simulate (run replications)"]) - 1
+        results |= {"overhead": overhead, "experiment_overhead": experiment_overhead,
+                    "run_overhead": run_overhead}
+        checks["engine overhead under 10% of the simulation (experiment)"] = experiment_overhead < 0.10
+        lines.append(f"engine overhead: {experiment_overhead:.1%} of the simulation (experiment), "
+                     f"{run_overhead:.1%} (scenario run, writes of the full tables included)")
     print()
     for line in lines:
         print(line)
-    print(f"engine overhead: {experiment_overhead:.1%} of the simulation (experiment), "
-          f"{run_overhead:.1%} (scenario run, writes of the full tables included)")
     for name, ok in checks.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
     if args.json:
         args.json.write_text(json.dumps({**results, "checks": checks}, indent=2, default=str) + "\n")
     return 0 if all(checks.values()) else 1
 
-
-def speed_cases(args: argparse.Namespace, python: str,
-                me: str) -> tuple[dict[str, object], dict[str, bool], list[str]]:
-    """The speed cases: ``qgeo run`` against ``mesa.batch_run``, Dask against local processes.
-
-    Returns:
-        The samples and ratios, the checks, and the summary lines to print.
-    """
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        print(f"qgeo run against mesa.batch_run: {args.runs} baseline replications x 30 steps, 2 processes")
-        run = interleave({
-            "qgeo run --workers 2": lambda k: run_command(
-                [python, "-m", "sim.cli", "run", "baseline", "--replications", str(args.runs),
-                 "--steps", "30", "--workers", "2", "--no-plots", "--out", str(directory / f"run-{k}")]),
-            "mesa.batch_run, 2 processes": lambda _: run_command([python, me, "--batch-run-child",
-                                                                  str(args.runs)]),
-        }, args.repeats)
-        path = directory / "bench.toml"
-        path.write_text(EXPERIMENT.format(replications=args.runs // 10), encoding="utf-8")
-        print(f"Dask against local processes: qgeo experiment, {args.runs} runs x 30 steps, 2 workers")
-        experiment = [python, "-m", "sim.cli", "experiment", str(path), "--workers", "2", "--no-analyze",
-                      "--no-progress"]
-        dask = interleave({
-            "processes (--workers 2)": lambda k: run_command([*experiment, "--out",
-                                                              str(directory / f"processes-{k}")]),
-            "dask (--scheduler local)": lambda k: run_command([*experiment, "--scheduler", "local", "--out",
-                                                               str(directory / f"dask-{k}")]),
-        }, args.repeats)
-    speedup = median(run["mesa.batch_run, 2 processes"]) / median(run["qgeo run --workers 2"])
-    dask_ratio = median(dask["dask (--scheduler local)"]) / median(dask["processes (--workers 2)"])
-    memory_ratio = (median(dask["dask (--scheduler local)"], 1) / median(dask["processes (--workers 2)"], 1))
-    checks = {
-        "qgeo run --workers 2 at least 1.25x faster than mesa.batch_run": speedup >= 1.25,
-        "local Dask within 15% of local processes": dask_ratio <= 1.15,
-    }
-    lines = [f"qgeo run vs mesa.batch_run: {speedup:.2f}x faster (ratio of medians)",
-             f"dask vs processes: {dask_ratio:.2f}x the time, {memory_ratio:.2f}x the peak memory "
-             f"({median(dask['dask (--scheduler local)'], 1):.0f} vs "
-             f"{median(dask['processes (--workers 2)'], 1):.0f} MB)"]
-    return ({"run": run, "dask": dask, "speedup_vs_batch_run": speedup, "dask_time_ratio": dask_ratio,
-             "dask_memory_ratio": memory_ratio}, checks, lines)
 
 if __name__ == "__main__":
     sys.exit(main())
