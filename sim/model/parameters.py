@@ -115,7 +115,8 @@ PARAMETERS: dict[str, ParamSpec] = {
         slider=SliderRange(0.0, 1.0, 0.05)),
     "steps": _spec(30, "years", 1, 1000, "horizon: number of yearly steps", integer=True),
     "n_countries": _spec(None, "countries", 2, 1_000_000,
-        "if set, a synthetic world of this many countries", integer=True),
+        "if set, a synthetic world of this many countries (more than the data's leaders and "
+        "providers: at least 24 with the shipped data)", integer=True),
 }
 """Every numeric keyword parameter of :class:`sim.model.quantum_world.QuantumWorld`."""
 
