@@ -482,23 +482,18 @@ def connect(scheduler: str, workers: int) -> tuple[Any, Any]:
             reached, or a worker runs another qgeo version.
     """
     check_scheduler(scheduler)
-    import logging
-
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     cluster = None
     try:
         if scheduler == "local":
-            # The workers never receive Ctrl-C, so it reaches this process only, which then stops
-            # submitting and closes the cluster itself; a Ctrl-C while it starts closes it at once.
+            from sim.engine.cluster import WarmCluster
+
+            cluster = WarmCluster(workers)  # a Ctrl-C while it starts closes it, then is raised
             try:
-                with children_without_ctrl_c():
-                    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR)
-                client = Client(cluster)
-            except KeyboardInterrupt:
-                if cluster is not None:
-                    cluster.close()
+                client = Client(cluster.cluster)
+            except BaseException:
+                cluster.close()
                 raise
         else:
             client = Client(scheduler, timeout="20s")

@@ -1,0 +1,86 @@
+"""A local Dask cluster that starts warm: one worker in this process, the others forked from it.
+
+A :class:`distributed.LocalCluster` of processes spawns a nanny's worker process per worker,
+each of which imports qgeo and ``distributed`` again (about a second of CPU each, on cores the
+parent needs too) and holds its own copy of them. :class:`WarmCluster` imports ``distributed``
+here, forks the ``workers - 1`` helper processes before this process starts any thread (as
+:func:`sim.engine.backends.start_helpers` does for the local-process backend: they never see
+Ctrl-C and end with this process), then starts the scheduler and one worker thread in this
+process and has every helper run a Dask worker that connects to it. Results are the same, since
+every task is a pure function of its inputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import ExitStack
+from concurrent.futures import Future
+from typing import Any
+
+from sim.base.lifetime import children_without_ctrl_c
+from sim.engine.backends import start_helpers, start_method
+
+CONNECT_SECONDS = 60
+"""Seconds a helper's worker tries to reach the scheduler before it gives up (and ends)."""
+
+
+class WarmCluster:
+    """The scheduler and one worker thread in this process, and ``workers - 1`` forked worker processes.
+
+    Ctrl-C while it starts is held until the workers have joined, then raised (after the
+    cluster is closed). Use :attr:`cluster` as a :class:`distributed.Client`'s cluster and
+    :meth:`close` it at the end.
+
+    Args:
+        workers: Dask workers of one thread each (>= 1).
+    """
+
+    def __init__(self, workers: int) -> None:
+        from distributed import LocalCluster  # before the helpers fork: they start with it imported
+        from distributed.utils import silence_logging_cmgr
+
+        self.quiet = ExitStack()  # until the helpers have ended, not only while the scheduler runs
+        self.quiet.enter_context(silence_logging_cmgr(logging.ERROR))
+        self.pool, _ = start_helpers(workers - 1, start_method()) if workers > 1 else (None, None)
+        self.cluster: Any = None
+        self.serving: list[Future[None]] = []
+        try:
+            with children_without_ctrl_c(tracker=False):
+                self.cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                            protocol="tcp://", host="127.0.0.1", dashboard_address=None,
+                                            silence_logs=False)
+                if self.pool is not None:
+                    address = self.cluster.scheduler_address
+                    self.serving = [self.pool.submit(serve_worker, address) for _ in range(workers - 1)]
+                    self.cluster.wait_for_workers(workers, timeout=CONNECT_SECONDS)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the scheduler (which closes every worker), then end the helper processes."""
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        self.quiet.close()
+
+
+def serve_worker(address: str) -> None:
+    """In a helper process: run a Dask worker of one thread for the scheduler at ``address`` until it closes.
+
+    Args:
+        address: The scheduler's address.
+    """
+    from distributed import Worker
+    from distributed.utils import silence_logging_cmgr
+
+    async def serve() -> None:
+        async with Worker(address, nthreads=1, death_timeout=CONNECT_SECONDS) as worker:
+            await worker.finished()
+
+    with silence_logging_cmgr(logging.ERROR):
+        asyncio.run(serve())
