@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import ExitStack
 from concurrent.futures import Future
+from contextlib import ExitStack
 from typing import Any
 
 from sim.base.lifetime import children_without_ctrl_c
@@ -23,6 +23,18 @@ from sim.engine.backends import start_helpers, start_method
 
 CONNECT_SECONDS = 60
 """Seconds a helper's worker tries to reach the scheduler before it gives up (and ends)."""
+
+QUIET = {
+    "distributed.worker.profile.enabled": False,  # sampled stacks, for a dashboard there is not
+    "distributed.admin.tick.interval": "500ms",  # event-loop health check, 20 ms by default
+    "distributed.admin.system-monitor.interval": "1s",  # 500 ms by default
+    "distributed.worker.memory.monitor-interval": "500ms",  # 100 ms by default
+}
+"""Dask settings of the local cluster's scheduler and workers: their event loops wake less often.
+
+Each wake-up takes the GIL from the task running in a worker thread; with Dask's defaults a
+model ran about 20% slower in a worker than alone, with these about 3%.
+"""
 
 
 class WarmCluster:
@@ -37,6 +49,7 @@ class WarmCluster:
     """
 
     def __init__(self, workers: int) -> None:
+        import dask
         from distributed import LocalCluster  # before the helpers fork: they start with it imported
         from distributed.utils import silence_logging_cmgr
 
@@ -46,7 +59,7 @@ class WarmCluster:
         self.cluster: Any = None
         self.serving: list[Future[None]] = []
         try:
-            with children_without_ctrl_c(tracker=False):
+            with children_without_ctrl_c(tracker=False), dask.config.set(QUIET):
                 self.cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                             protocol="tcp://", host="127.0.0.1", dashboard_address=None,
                                             silence_logs=False)
@@ -75,6 +88,7 @@ def serve_worker(address: str) -> None:
     Args:
         address: The scheduler's address.
     """
+    import dask
     from distributed import Worker
     from distributed.utils import silence_logging_cmgr
 
@@ -82,5 +96,5 @@ def serve_worker(address: str) -> None:
         async with Worker(address, nthreads=1, death_timeout=CONNECT_SECONDS) as worker:
             await worker.finished()
 
-    with silence_logging_cmgr(logging.ERROR):
+    with silence_logging_cmgr(logging.ERROR), dask.config.set(QUIET):
         asyncio.run(serve())
