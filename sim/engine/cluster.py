@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import Future
+import threading
 from contextlib import ExitStack
 from typing import Any
+
+import dask
+from distributed import LocalCluster, Worker
+from distributed.diagnostics.plugin import SchedulerPlugin
+from distributed.utils import silence_logging_cmgr
 
 from sim.base.lifetime import children_without_ctrl_c
 from sim.engine.backends import start_helpers, start_method
@@ -49,24 +54,23 @@ class WarmCluster:
     """
 
     def __init__(self, workers: int) -> None:
-        import dask
-        from distributed import LocalCluster  # before the helpers fork: they start with it imported
-        from distributed.utils import silence_logging_cmgr
-
         self.quiet = ExitStack()  # until the helpers have ended, not only while the scheduler runs
         self.quiet.enter_context(silence_logging_cmgr(logging.ERROR))
         self.pool, _ = start_helpers(workers - 1, start_method()) if workers > 1 else (None, None)
         self.cluster: Any = None
-        self.serving: list[Future[None]] = []
+        joined = _Joined(workers)
         try:
             with children_without_ctrl_c(tracker=False), dask.config.set(QUIET):
                 self.cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                             protocol="tcp://", host="127.0.0.1", dashboard_address=None,
-                                            silence_logs=False)
+                                            silence_logs=False, scheduler_kwargs={"plugins": [joined]})
                 if self.pool is not None:
                     address = self.cluster.scheduler_address
-                    self.serving = [self.pool.submit(serve_worker, address) for _ in range(workers - 1)]
-                    self.cluster.wait_for_workers(workers, timeout=CONNECT_SECONDS)
+                    serving = [self.pool.submit(serve_worker, address) for _ in range(workers - 1)]
+                    if not joined.all.wait(CONNECT_SECONDS):
+                        failed = [f.exception() for f in serving if f.done() and f.exception()]
+                        raise TimeoutError(f"the local Dask workers did not join within {CONNECT_SECONDS} s"
+                                           + (f" ({failed[0]})" if failed else ""))
         except BaseException:
             self.close()
             raise
@@ -82,16 +86,29 @@ class WarmCluster:
         self.quiet.close()
 
 
+class _Joined(SchedulerPlugin):
+    """A scheduler plugin that sets :attr:`all` once ``count`` workers have joined (no polling).
+
+    Args:
+        count: Workers expected.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.all = threading.Event()
+
+    def add_worker(self, scheduler: Any, worker: str) -> None:
+        """Called by the scheduler (in its event loop) as a worker joins."""
+        if len(scheduler.workers) >= self.count:
+            self.all.set()
+
+
 def serve_worker(address: str) -> None:
     """In a helper process: run a Dask worker of one thread for the scheduler at ``address`` until it closes.
 
     Args:
         address: The scheduler's address.
     """
-    import dask
-    from distributed import Worker
-    from distributed.utils import silence_logging_cmgr
-
     async def serve() -> None:
         async with Worker(address, nthreads=1, death_timeout=CONNECT_SECONDS) as worker:
             await worker.finished()
