@@ -131,7 +131,7 @@ class Backend(ABC):
     scenario run and an experiment use it through :meth:`run`, a calibration directly.
 
     Args:
-        workers: Parallel workers (processes, or the processes of a local Dask cluster).
+        workers: Parallel workers (processes, or the workers of a local Dask cluster).
         scheduler: Dask scheduler address or ``"local"`` (Dask only).
     """
 
@@ -302,7 +302,11 @@ class ProcessBackend(Backend):
 
 
 class DaskBackend(Backend):
-    """A Dask cluster: a scheduler address, or ``"local"`` for a local cluster of ``workers`` processes."""
+    """A Dask cluster: a scheduler address, or ``"local"`` for a local cluster of ``workers`` workers.
+
+    A local cluster (:mod:`sim.engine.cluster`) runs its scheduler and one worker in this process
+    and the other workers in helper processes forked from it.
+    """
 
     name = "dask"
 
@@ -468,11 +472,11 @@ def backend_for(workers: int = 1, scheduler: str | None = None, runs: int | None
 
 
 def connect(scheduler: str, workers: int) -> tuple[Any, Any]:
-    """Connect to a Dask scheduler, or start a local cluster of processes.
+    """Connect to a Dask scheduler, or start a local cluster (:class:`sim.engine.cluster.WarmCluster`).
 
     Args:
         scheduler: ``"local"`` or a scheduler address such as ``tcp://host:8786``.
-        workers: Worker processes of a local cluster.
+        workers: Workers of a local cluster (one in this process, the others in helper processes).
 
     Returns:
         ``(client, cluster)``; ``cluster`` is None for a remote scheduler.

@@ -6,7 +6,8 @@ parent needs too) and holds its own copy of them. :class:`WarmCluster` imports `
 here, forks the ``workers - 1`` helper processes before this process starts any thread (as
 :func:`sim.engine.backends.start_helpers` does for the local-process backend: they never see
 Ctrl-C and end with this process), then starts the scheduler and one worker thread in this
-process and has every helper run a Dask worker that connects to it. Results are the same, since
+process and has every helper run a Dask worker that connects to it. (Where forking is unsafe the
+helpers are spawned, see :func:`sim.engine.backends.start_method`.) Results are the same, since
 every task is a pure function of its inputs.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from typing import Any
 
@@ -27,7 +29,7 @@ from sim.base.lifetime import children_without_ctrl_c
 from sim.engine.backends import start_helpers, start_method
 
 CONNECT_SECONDS = 60
-"""Seconds a helper's worker tries to reach the scheduler before it gives up (and ends)."""
+"""Seconds the helpers' workers have to join the scheduler (one that cannot reach it by then ends)."""
 
 QUIET = {
     "distributed.worker.profile.enabled": False,  # sampled stacks, for a dashboard there is not
@@ -56,10 +58,12 @@ class WarmCluster:
     def __init__(self, workers: int) -> None:
         self.quiet = ExitStack()  # until the helpers have ended, not only while the scheduler runs
         self.quiet.enter_context(silence_logging_cmgr(logging.ERROR))
-        self.pool, _ = start_helpers(workers - 1, start_method()) if workers > 1 else (None, None)
+        self.pool: ProcessPoolExecutor | None = None
         self.cluster: Any = None
         joined = _Joined(workers)
         try:
+            if workers > 1:
+                self.pool, _ = start_helpers(workers - 1, start_method())
             with children_without_ctrl_c(tracker=False), dask.config.set(QUIET):
                 self.cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                             protocol="tcp://", host="127.0.0.1", dashboard_address=None,
