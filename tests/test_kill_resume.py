@@ -88,7 +88,7 @@ TARGETS = {
     "experiment serial": Target(EXPERIMENT_ARGUMENTS, "runs/part-*.parquet"),
     "experiment --workers 2": Target((*EXPERIMENT_ARGUMENTS, "--workers", "2"), "runs/part-*.parquet",
                                      middle=signal.SIGINT),
-    "experiment --scheduler local": Target((*EXPERIMENT_ARGUMENTS, "--scheduler", "local", "--workers", "1"),
+    "experiment --scheduler local": Target((*EXPERIMENT_ARGUMENTS, "--scheduler", "local", "--workers", "2"),
                                            "runs/part-*.parquet"),
 }
 

@@ -131,7 +131,7 @@ class Backend(ABC):
     scenario run and an experiment use it through :meth:`run`, a calibration directly.
 
     Args:
-        workers: Parallel workers (processes, or the processes of a local Dask cluster).
+        workers: Parallel workers (processes, or the workers of a local Dask cluster).
         scheduler: Dask scheduler address or ``"local"`` (Dask only).
     """
 
@@ -302,7 +302,11 @@ class ProcessBackend(Backend):
 
 
 class DaskBackend(Backend):
-    """A Dask cluster: a scheduler address, or ``"local"`` for a local cluster of ``workers`` processes."""
+    """A Dask cluster: a scheduler address, or ``"local"`` for a local cluster of ``workers`` workers.
+
+    A local cluster (:mod:`sim.engine.cluster`) runs its scheduler and one worker in this process
+    and the other workers in helper processes forked from it.
+    """
 
     name = "dask"
 
@@ -468,11 +472,11 @@ def backend_for(workers: int = 1, scheduler: str | None = None, runs: int | None
 
 
 def connect(scheduler: str, workers: int) -> tuple[Any, Any]:
-    """Connect to a Dask scheduler, or start a local cluster of processes.
+    """Connect to a Dask scheduler, or start a local cluster (:class:`sim.engine.cluster.WarmCluster`).
 
     Args:
         scheduler: ``"local"`` or a scheduler address such as ``tcp://host:8786``.
-        workers: Worker processes of a local cluster.
+        workers: Workers of a local cluster (one in this process, the others in helper processes).
 
     Returns:
         ``(client, cluster)``; ``cluster`` is None for a remote scheduler.
@@ -482,23 +486,18 @@ def connect(scheduler: str, workers: int) -> tuple[Any, Any]:
             reached, or a worker runs another qgeo version.
     """
     check_scheduler(scheduler)
-    import logging
-
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     cluster = None
     try:
         if scheduler == "local":
-            # The workers never receive Ctrl-C, so it reaches this process only, which then stops
-            # submitting and closes the cluster itself; a Ctrl-C while it starts closes it at once.
+            from sim.engine.cluster import WarmCluster
+
+            cluster = WarmCluster(workers)  # a Ctrl-C while it starts closes it, then is raised
             try:
-                with children_without_ctrl_c():
-                    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR)
-                client = Client(cluster)
-            except KeyboardInterrupt:
-                if cluster is not None:
-                    cluster.close()
+                client = Client(cluster.cluster)
+            except BaseException:
+                cluster.close()
                 raise
         else:
             client = Client(scheduler, timeout="20s")
