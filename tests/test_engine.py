@@ -335,3 +335,14 @@ def test_no_process_outlives_a_killed_ui():
     process = subprocess.Popen([QGEO, "ui", "--port", str(port)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     assert kill_and_look_for_survivors(process, lambda: True) == []
+
+
+def test_guided_chunks_shrink_to_the_backends_fewest_runs():
+    rows = [{"run": k} for k in range(300)]
+    for fewest in (1, 4):
+        chunks = list(chunked(iter(rows), 300, workers=2, fewest=fewest))
+        sizes = [len(chunk) for chunk in chunks]
+        assert [row for chunk in chunks for row in chunk] == rows  # every run once, in order
+        assert sizes == sorted(sizes, reverse=True) and max(sizes) <= 25
+        assert min(sizes[:-1]) == fewest and sizes[-1] <= fewest
+    assert DaskBackend.fewest_runs > SerialBackend.fewest_runs == ProcessBackend.fewest_runs == 1

@@ -137,6 +137,8 @@ class Backend(ABC):
 
     name: ClassVar[str]
     """Key in :data:`BACKENDS`, and the first word of :attr:`label`."""
+    fewest_runs: ClassVar[int] = 1
+    """Fewest runs of a guided task (:func:`sim.engine.plan.chunked`): more where a task costs more."""
 
     def __init__(self, workers: int = 1, scheduler: str | None = None) -> None:
         self.workers = workers
@@ -309,6 +311,7 @@ class DaskBackend(Backend):
     """
 
     name = "dask"
+    fewest_runs = 4  # a task costs some 6 ms of the scheduler's and worker's event loops
 
     def __init__(self, workers: int = 1, scheduler: str | None = "local") -> None:
         super().__init__(workers, scheduler or "local")

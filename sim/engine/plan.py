@@ -204,13 +204,13 @@ def base_scenario(experiment: Experiment) -> Scenario:
 
 
 def chunked(records: Iterable[dict[str, Any]], count: int, workers: int, size: int | None = None,
-            most: int = MAX_CHUNK) -> Iterator[Rows]:
+            most: int = MAX_CHUNK, fewest: int = 1) -> Iterator[Rows]:
     """Split runs into tasks, taking them from ``records`` only as tasks are asked for.
 
     With a fixed ``size``, every chunk has that many runs. Otherwise chunks are guided:
     each takes a quarter of the remaining runs per worker, at most ``most``, so tasks
     are large while there is much to do (little scheduling overhead) and shrink to
-    single runs at the end (no worker waits long for the last one).
+    ``fewest`` runs (single runs by default) at the end (no worker waits long for the last one).
 
     Args:
         records: Plan rows of the runs to do (an iterator: the plan is never held whole).
@@ -218,6 +218,7 @@ def chunked(records: Iterable[dict[str, Any]], count: int, workers: int, size: i
         workers: Parallel workers.
         size: Fixed chunk size, or None for guided chunks.
         most: Most runs per guided chunk.
+        fewest: Fewest runs per guided chunk (the last may have fewer).
 
     Yields:
         Lists of plan rows.
@@ -225,7 +226,7 @@ def chunked(records: Iterable[dict[str, Any]], count: int, workers: int, size: i
     records = iter(records)
     remaining = count
     while remaining > 0:
-        take = size or max(1, min(most, math.ceil(remaining / (4 * max(workers, 1)))))
+        take = size or max(fewest, 1, min(most, math.ceil(remaining / (4 * max(workers, 1)))))
         chunk = list(itertools.islice(records, take))
         if not chunk:
             return

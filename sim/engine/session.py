@@ -104,7 +104,7 @@ def run_session(context: RunContext, plan: Plan, store: Store, backend: Backend,
     manifest["status"] = "running"
     store.write_manifest(manifest)
 
-    chunks = chunked(plan.rows(skip=finished), todo, backend.workers, chunk_size, most)
+    chunks = chunked(plan.rows(skip=finished), todo, backend.workers, chunk_size, most, backend.fewest_runs)
     total = plan.size
     bar = tqdm(total=total, initial=total - todo, unit=unit, desc=name, dynamic_ncols=True,
                disable=not (sys.stderr.isatty() if progress is None else progress))
