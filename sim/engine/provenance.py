@@ -6,10 +6,11 @@ directories, so every manifest records the same packages.
 
 from __future__ import annotations
 
+import functools
 import platform
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, distribution
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -49,12 +50,12 @@ def versions() -> dict[str, str]:
     return found
 
 
+@functools.cache
 def package_version(name: str) -> str:
-    """An installed package's version, as ``importlib.metadata.version`` gives it, read from its headers.
+    """An installed package's version (``importlib.metadata.version``), looked up once per process.
 
-    ``version`` parses the whole metadata file as e-mail (every classifier and requirement, and the
-    long description): 9 ms of every manifest for :data:`PACKAGES`. ``Version`` is a one-line
-    header before the first blank line; a file without it falls back to ``version``.
+    ``version`` parses the whole metadata file (every classifier and requirement, and the long
+    description): some 9 ms for :data:`PACKAGES`, paid by every manifest written without the cache.
 
     Args:
         name: The distribution's name.
@@ -65,12 +66,7 @@ def package_version(name: str) -> str:
     Raises:
         PackageNotFoundError: If it is not installed.
     """
-    found = distribution(name)
-    text = found.read_text("METADATA") or found.read_text("PKG-INFO") or ""
-    for line in text.split("\n\n", 1)[0].splitlines():
-        if line.startswith("Version:"):
-            return line.removeprefix("Version:").strip()
-    return found.version
+    return version(name)
 
 
 def run_manifest(scenario: Scenario, command: Sequence[str],

@@ -233,17 +233,26 @@ def part_entry(root: Path, path: Path, repair: str) -> Entry:
         Its entry.
 
     Raises:
-        DamagedFile: If its metadata cannot be read.
+        DamagedFile: If it is not a readable Parquet file.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        data = Path(path).read_bytes()
-        rows = pq.read_metadata(pa.BufferReader(data)).num_rows
-    except (OSError, ValueError, pa.ArrowException) as error:
-        raise DamagedFile(path, f"not a readable Parquet file: {_first_line(error)}", repair) from None
+    _, rows, data = load_part(path, repair)
     return Entry.of(root, path, rows, data)
+
+
+def require_recorded(recorded: Recorded | None, folders: Iterable[str], repair: str) -> None:
+    """Check that every part the ledger records in ``folders`` is there.
+
+    Args:
+        recorded: The ledger's parts, or None in a directory written before ledgers (nothing to check).
+        folders: ``model``, ``runs``, ...
+        repair: How to repair a missing part, for the message.
+
+    Raises:
+        DamagedFile: Naming the first recorded part that is missing.
+    """
+    missing = [] if recorded is None else [path for folder in folders for path in recorded.missing(folder)]
+    if missing:
+        raise DamagedFile(missing[0], f"recorded in {LEDGER} when it was written, missing", repair)
 
 
 def recorded_parts(root: Path, manifest: Mapping[str, Any], command: str) -> Recorded | None:
@@ -821,10 +830,7 @@ def read_table(run_dir: Path, table: str, replications: Sequence[int] | None = N
         raise RunDirError(f"{display_path(run_dir)}: expected finished replications, found none")
     repair = run_repair(run_dir, manifest)
     recorded = recorded_parts(run_dir, manifest, run_resume_command(run_dir, manifest))
-    if recorded is not None:
-        missing = [path for folder in TABLES for path in recorded.missing(folder)]
-        if missing:
-            raise DamagedFile(missing[0], f"recorded in {LEDGER} when it was written, missing", repair)
+    require_recorded(recorded, TABLES, repair)
     return read_parts(paths, repair, recorded=recorded)
 
 
@@ -1397,7 +1403,7 @@ class ResultStore(Store):
         Returns:
             One row per finished run.
         """
-        return _read_parts(self.runs_dir, columns, self.repair(), recorded=self.recorded())
+        return _read_unique(self.runs_dir, columns, self.repair(), recorded=self.recorded())
 
     def series(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The stored series outcomes, sorted by run and step, each run once.
@@ -1408,11 +1414,11 @@ class ResultStore(Store):
         Returns:
             One row per finished run and step.
         """
-        return _read_parts(self.series_dir, columns, self.repair(), by=("run", "step"),
+        return _read_unique(self.series_dir, columns, self.repair(), by=("run", "step"),
                            recorded=self.recorded())
 
 
-def _read_parts(directory: Path, columns: Sequence[str] | None, repair: str,
+def _read_unique(directory: Path, columns: Sequence[str] | None, repair: str,
                 by: Sequence[str] = ("run",), recorded: Recorded | None = None) -> pd.DataFrame:
     """Read every part of a directory, sorted by ``by`` with each ``by`` key once (the first part's copy).
 
@@ -1422,14 +1428,11 @@ def _read_parts(directory: Path, columns: Sequence[str] | None, repair: str,
         DamagedFile: If a part cannot be read, is not what was recorded, or is recorded and missing (the
             message names it and says ``repair``).
     """
-    missing = [] if recorded is None else recorded.missing(directory.name)
-    if missing:
-        raise DamagedFile(missing[0], f"recorded in {LEDGER} when it was written, missing", repair)
+    require_recorded(recorded, [directory.name], repair)
     paths = sorted(directory.glob("part-*.parquet"))
     if not paths:
         return pd.DataFrame(columns=list(columns or by))
     keys = [key for key in by if columns is not None and key not in columns]
-    frame = pd.concat([read_part(path, repair, [*columns, *keys] if columns else None, recorded)
-                       for path in paths], ignore_index=True)
+    frame = read_parts(paths, repair, [*columns, *keys] if columns else None, recorded)
     frame = frame.drop_duplicates(list(by)).sort_values(list(by), kind="stable")
     return frame.drop(columns=keys).reset_index(drop=True)

@@ -101,9 +101,9 @@ def experiment(args: argparse.Namespace) -> int:
     spec = load_experiment(args.experiment)
     posterior = None if args.posterior is None else load_posterior(args.posterior)
     out = args.out or Path("runs") / "experiments" / spec.name
-    if args.only_run is not None:
-        return _only_run(spec, out, args.only_run, args.allow_large)
     command = " ".join(["qgeo", "experiment", *sys.argv[2:]])
+    if args.only_run is not None:
+        return _only_run(spec, out, args.only_run, args.allow_large, command)
     with lock_directory(out, command):  # one writer of `out` from the first run to the analysis
         summary = run_experiment(spec, out, workers=workers, scheduler=args.scheduler,
                                  resume=args.resume, chunk_size=args.chunk_size, progress=args.progress,
@@ -119,14 +119,14 @@ def experiment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _only_run(spec: Experiment, out: Path, run: int, allow_large: bool) -> int:
+def _only_run(spec: Experiment, out: Path, run: int, allow_large: bool, command: str) -> int:
     """Repeat one run and write its model and agent data as CSV."""
     from sim.base.paths import display_path
     from sim.engine.execute import rerun
     from sim.engine.store import ResultStore, lock_directory, make_directory, write_csv
 
     store = ResultStore(out)
-    with lock_directory(out, " ".join(["qgeo", "experiment", *sys.argv[2:]])):  # one writer of `out`
+    with lock_directory(out, command):  # one writer of `out`
         plan = store.stored_plan() if store.exists() else None
         recorded = store.manifest().get("posterior") if store.exists() else None
         draws = None if recorded is None else [{name: draw[name] for name in recorded["parameters"]}
